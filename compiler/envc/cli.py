@@ -1,0 +1,92 @@
+"""The command line (SPEC §11): click only.  Each command copies its options into
+one library call, renders the diagnostics and maps the outcome to an exit code:
+0 success, 1 errors in the input or drift, 2 usage, 3 internal error."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from envc import __version__
+
+EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def _common(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option("--project", "project", metavar="PATH", help="envc.yaml, or the directory holding it (default: found by walking up from the current directory).")(f)
+    f = click.option("--format", "fmt", type=click.Choice(["human", "json"]), default="human", show_default=True, help="How diagnostics are printed.")(f)
+    f = click.option("--strict", is_flag=True, help="Treat warnings as errors.")(f)
+    return f
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="envc")
+def main() -> None:
+    """Compile YAML execution environments (Flyte 2 semantics) into Kubernetes manifests."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@_common
+def validate(paths: tuple[str, ...], project: str | None, fmt: str, strict: bool) -> None:
+    """Run every check `compile` runs; write nothing.
+
+    PATHS only select projects: each project containing a PATH is validated in full."""
+    from envc.commands import validate_cmd
+
+    _finish(lambda: validate_cmd(paths, project, fmt, strict))
+
+
+@main.command()
+@click.option("--out", "out", metavar="DIR", help="Output directory (default: `output` of envc.yaml).")
+@click.option("--stdout", "to_stdout", is_flag=True, help="Print every object as one YAML stream instead of writing files.")
+@click.option("--check", is_flag=True, help="Compare with DIR and write nothing; exit 1 on drift.")
+@_common
+def compile(out: str | None, to_stdout: bool, check: bool, project: str | None, fmt: str, strict: bool) -> None:
+    """Emit one Kubernetes manifest per object (SPEC §9)."""
+    from envc.commands import compile_cmd
+
+    _finish(lambda: compile_cmd(out, to_stdout, check, project, fmt, strict))
+
+
+@main.command()
+@click.argument("name", required=False)
+@click.option("--all", "all_", is_flag=True, help="The whole resolved project.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (SPEC §11.2).")
+@_common
+def explain(name: str | None, all_: bool, as_json: bool, project: str | None, fmt: str, strict: bool) -> None:
+    """The resolved value of every field of NAME[.TASK] and where it came from."""
+    from envc.commands import explain_cmd
+
+    if bool(name) == all_:
+        raise click.UsageError("give either NAME[.TASK] or --all")
+    _finish(lambda: explain_cmd(name, all_, as_json, project, fmt, strict))
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of environment files."""
+    from envc.schema import schema_text
+
+    click.echo(schema_text(), nl=False)
+
+
+def _finish(run: Callable[[], int]) -> NoReturn:
+    try:
+        code = run()
+    except click.exceptions.ClickException:
+        raise
+    except Exception:  # a bug: the only case with a traceback (SPEC §11.1)
+        traceback.print_exc()
+        click.echo(f"envc {__version__}: internal error; please report it with the traceback above.", err=True)
+        sys.exit(EXIT_INTERNAL)
+    sys.exit(code)
+
+
+def cwd() -> Path:
+    return Path.cwd()

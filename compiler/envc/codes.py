@@ -1,0 +1,134 @@
+"""The registry of diagnostic codes: every diagnostic envc emits is one of these.
+
+Ids are stable (E = error, W = warning); names written `like-this` in SPEC.md are
+binding.  Ranges: 1xx loading, 2xx project and schema, 3xx inheritance, 4xx tasks,
+reuse and Python entrypoints, 5xx values (resources, secrets, images, names,
+depends_on), 6xx pod templates, 8xx output.  `docs/diagnostics.md` lists them.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Severity(enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    id: str
+    name: str
+    summary: str
+    fix: str
+
+    @property
+    def severity(self) -> Severity:
+        return Severity.ERROR if self.id.startswith("E") else Severity.WARNING
+
+    def __str__(self) -> str:
+        return f"{self.id} {self.name}"
+
+
+def _c(id_: str, name: str, summary: str, fix: str) -> Code:
+    return Code(id_, name, summary, fix)
+
+
+# 1xx: loading (SPEC §3, §11.3)
+IO_ERROR = _c("E100", "io-error", "a source file cannot be read", "check the path and its permissions")
+YAML_SYNTAX = _c("E101", "yaml-syntax", "the file is not valid YAML", "fix the YAML at the marked position")
+NOT_UTF8 = _c("E102", "not-utf8", "the file is not UTF-8 text", "save the file as UTF-8")
+FILE_TOO_LARGE = _c("E103", "file-too-large", "a source file is over 10 MiB", "split the file")
+TOO_DEEP = _c("E104", "nesting-too-deep", "YAML nesting deeper than 100 levels", "flatten the document")
+TOO_MANY_ALIASES = _c("E105", "too-many-aliases", "more than 10,000 aliases in one file", "write the values out or use extends")
+ALIAS_BOMB = _c("E106", "alias-expansion-too-large", "a document expands to more than 1,000,000 nodes through aliases", "remove the nested aliases")
+DUPLICATE_KEY = _c("E107", "duplicate-key", "a mapping has the same key twice", "remove one of the keys")
+YAML_MERGE_KEY = _c("E108", "yaml-merge-key", "`<<` merge keys are not supported", "use `extends` or the `!merge` tag")
+UNKNOWN_TAG = _c("E109", "unknown-tag", "a YAML tag other than !merge, !append, !replace", "remove the tag")
+KEY_NOT_STRING = _c("E110", "key-not-string", "a mapping key is not a string", "quote the key")
+NOT_A_MAPPING = _c("E111", "document-not-mapping", "a document is not a mapping", "write the document as `key: value` pairs")
+TAG_MISPLACED = _c("E112", "tag-misplaced", "!merge on a non-mapping or !append on a non-sequence", "use !merge on mappings and !append on sequences")
+
+# 2xx: project file and schema (SPEC §2, §3)
+NO_PROJECT = _c("E200", "no-project", "no envc.yaml in the directory or any parent", "run `envc init` or pass --project")
+UNKNOWN_KEY = _c("E201", "unknown-key", "a key the schema does not define", "fix the spelling (see the hint) or remove the key")
+WRONG_TYPE = _c("E202", "invalid-value", "a value of the wrong type or form", "write a value of the expected form")
+MISSING_KEY = _c("E203", "missing-key", "a required key is missing", "add the key")
+YAML11_BOOLEAN = _c("E204", "yaml11-boolean", "yes/no/on/off where a boolean is expected", "write true or false")
+UNKNOWN_KIND = _c("E205", "unknown-kind", "a document without a known `kind`", "set kind to TaskEnvironment, AppEnvironment, PodTemplate or Workflow")
+DUPLICATE_NAME = _c("E206", "duplicate-name", "two documents have the same name", "rename one of them")
+NO_SOURCES = _c("W201", "no-sources", "the `sources` globs match no file", "check `sources` in envc.yaml")
+BAD_PROJECT_NAME = _c("E207", "invalid-project-name", "`project` is not a DNS-1123 label", "set `project:` in envc.yaml")
+DEFAULTS_FORBIDDEN = _c("E208", "defaults-forbidden-field", "`defaults` sets name, extends, tasks or depends_on", "remove the field from defaults")
+WRONG_TIER = _c("E209", "wrong-tier", "a field written at a tier that may not set it", "move the field to a tier that may set it")
+BAD_NAME = _c("E210", "invalid-name", "a name does not follow the naming rules", "rename it")
+UNSUPPORTED_VERSION = _c("E211", "unsupported-kubernetes-version", "`kubernetes_version` is outside the supported range", "pick a supported version")
+
+# 3xx: inheritance (SPEC §4)
+EXTENDS_CYCLE = _c("E301", "extends-cycle", "environments extend each other in a cycle", "break the cycle")
+UNKNOWN_PARENT = _c("E302", "unknown-parent", "`extends` names no document", "fix the name (see the hint)")
+PARENT_WRONG_KIND = _c("E303", "parent-wrong-kind", "`extends` names a document of another kind", "extend a document of the same kind")
+EXTENDS_SELF = _c("E304", "extends-self", "a document extends itself", "remove `extends` or name another parent")
+APPEND_DUPLICATE = _c("E305", "append-duplicate", "!append adds an item whose identity is already inherited", "remove the duplicate or use !replace")
+REPLACE_DROPS = _c("W301", "replace-drops", "a replacing value drops keys or items it inherited", "add the dropped entries, use !merge/!append, or write !replace to confirm")
+
+# 4xx: tasks, reuse, entrypoints (SPEC §5)
+NO_MODULE = _c("E401", "no-entrypoint", "a task has neither `entrypoint` nor an environment `module`", "add `entrypoint: file.py:function` or `module:`")
+MODULE_NOT_FOUND = _c("E402", "module-not-found", "the Python module of a task does not exist", "fix the path or module name")
+FUNCTION_NOT_FOUND = _c("E403", "function-not-found", "the task's function is not defined at module level", "fix the name (see the hint)")
+PYTHON_SYNTAX = _c("E404", "python-syntax", "the task's Python module does not parse", "fix the Python file")
+PATH_ESCAPES = _c("E405", "path-escapes-project", "an entrypoint or module leaves the project root", "keep Python sources inside the project")
+ASYNC_MISMATCH = _c("E406", "async-mismatch", "`async:` disagrees with the function's source", "remove `async:` or fix it")
+ASYNC_WITH_ENTRYPOINT = _c("E407", "async-with-entrypoint", "`async:` beside an `entrypoint`", "remove `async:`: the source decides")
+TASK_KEY_MISMATCH = _c("E408", "task-key-mismatch", "the task key differs from the entrypoint's function name", "rename the task key to the function name")
+BAD_ENTRYPOINT = _c("E409", "invalid-entrypoint", "an entrypoint or module is not of the form path.py:function or a.b:function", "fix the entrypoint")
+UNKNOWN_TASK = _c("E417", "unknown-task", "a Workflow step names no task", "fix the task FQN (see the hint)")
+REUSE_SYNC_CONCURRENCY = _c("E410", "reusable-concurrency-sync", "concurrency > 1 with a task that is not async", "make the task `async def` or set concurrency 1")
+REUSE_TASK_TEMPLATE = _c("E411", "reusable-task-pod-template", "a task-level pod_template in a reusable environment", "set pod_template on the environment")
+REUSE_TASK_MISMATCH = _c("E412", "reusable-task-mismatch", "a task-level service_account or interruptible differs from its reusable environment's", "set it on the environment: one pool serves every task")
+REUSE_TTL = _c("E413", "reusable-ttl-range", "idle_ttl or scaledown_ttl outside 30s..1h", "use a value from 30s to 1h")
+REUSE_REPLICAS = _c("E414", "reusable-replicas", "replicas negative, max < 1 or max < min, or concurrency < 1", "fix the replica range")
+REUSE_TRUE = _c("E415", "reusable-true", "`reusable: true`", "write `reusable: {}` for the default policy")
+HPA_NEEDS_CPU = _c("E416", "hpa-needs-cpu-request", "an autoscaled pod has no CPU request", "set resources.cpu")
+NO_SCALE_TO_ZERO = _c("W401", "no-scale-to-zero", "a minimum of 0 replicas is raised to 1", "write 1 as the minimum")
+DESCRIPTION_TRUNCATED = _c("W402", "description-truncated", "a description over 255 characters is truncated", "shorten the description")
+
+# 5xx: values (SPEC §6)
+BAD_QUANTITY = _c("E501", "invalid-quantity", "not a Kubernetes quantity", "write e.g. 500m, 2, 4Gi")
+REQUEST_OVER_LIMIT = _c("E502", "request-exceeds-limit", "[request, limit] with request > limit", "raise the limit or lower the request")
+BAD_GPU = _c("E503", "invalid-gpu", "a GPU count or device outside Flyte's list", "use a device and count from the list")
+SECRET_MOUNT_AND_ENV = _c("E504", "secret-mount-and-env", "a secret with both `mount` and `as_env_var`", "choose a file mount or an env var")
+DUPLICATE_ENV = _c("E505", "duplicate-env-var", "two env vars or secret files with the same name or path", "rename one of them")
+BAD_SECRET = _c("E506", "invalid-secret", "a secret name, key or mount path is invalid", "fix the secret reference")
+BAD_ENV_NAME = _c("E507", "invalid-env-var-name", "an env var name is invalid", "use letters, digits and _")
+BAD_IMAGE = _c("E508", "invalid-image", "not a valid image reference", "write e.g. registry/name:tag")
+UNPINNED_IMAGE = _c("W501", "unpinned-image", "an untagged or :latest image", "pin a tag or digest")
+NAME_COLLISION = _c("E509", "name-collision", "two sources produce the same Kubernetes object or output path", "rename one of them")
+UNKNOWN_DEPENDENCY = _c("E510", "unknown-dependency", "depends_on names no environment", "fix the name (see the hint)")
+DEPENDS_CYCLE = _c("E511", "depends-on-cycle", "depends_on forms a cycle", "break the cycle")
+DEPENDS_SELF = _c("E512", "depends-on-self", "an environment depends on itself", "remove it from depends_on")
+RESERVED_LABEL = _c("E513", "reserved-label", "a label or annotation under app.kubernetes.io/ or envc.dev/", "use another prefix")
+BAD_LABEL = _c("E514", "invalid-label", "a label key or value Kubernetes rejects", "fix the label")
+BAD_DURATION = _c("E515", "invalid-duration", "a duration out of range", "use a value in the allowed range")
+ENV_VALUE_TYPE = _c("E516", "invalid-env-value", "an env var value that is null, a mapping or a list", "write a string")
+
+# 6xx: pod templates (SPEC §6.6)
+UNKNOWN_TEMPLATE = _c("E601", "unknown-pod-template", "pod_template names no PodTemplate", "fix the name or list it in external_pod_templates")
+EXTERNAL_UNSUPPORTED = _c("E602", "external-template-unsupported", "an external pod template outside a task of a non-reusable environment", "define the template in the project")
+NODE_SELECTOR_CONFLICT = _c("E603", "node-selector-conflict", "the same node selector key with two values", "remove one of them")
+SHM_CONFLICT = _c("E604", "shm-mount-conflict", "`shm` set while the template mounts /dev/shm", "drop `shm` or the template's mount")
+NO_PRIMARY = _c("E605", "primary-container-not-found", "the template's primary container cannot be found", "name it `primary` or set primary_container_name")
+RESTART_POLICY = _c("E606", "restart-policy-conflict", "a reusable environment's template sets restartPolicy other than Always", "remove restartPolicy")
+RUN_AS_ROOT = _c("E607", "run-as-root", "runAsUser: 0", "run as a non-root UID")
+UID_UNVERIFIABLE = _c("W601", "uid-unverifiable", "run_as_user: null leaves runAsNonRoot to the image", "set security.run_as_user")
+BAD_TEMPLATE = _c("E608", "invalid-pod-template", "a pod template's spec has the wrong shape", "fix the PodSpec")
+
+# 8xx: output (SPEC §9)
+FOREIGN_FILE = _c("E801", "foreign-file-collision", "a file without the envc header is in the way of a generated file", "move the file away")
+WRITE_FAILED = _c("E802", "write-failed", "the output could not be written", "check the output directory")
+
+ALL: tuple[Code, ...] = tuple(v for v in globals().values() if isinstance(v, Code))
+BY_ID: dict[str, Code] = {c.id: c for c in ALL}
+BY_NAME: dict[str, Code] = {c.name: c for c in ALL}

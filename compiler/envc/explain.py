@@ -1,0 +1,79 @@
+"""`envc explain`: every resolved field with its value and where it came from (SPEC §11.2).
+
+The same entries, without `from`, are the environment part of the content hash
+(SPEC §9.3), so what `explain` shows is exactly what versions the output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from envc.model import Invocation, Origin, Resolved, ResolvedEnv, ResolvedTask, TaskCode, Value
+from envc.normalize import normalise
+from envc.project import Settings
+
+
+def origin_json(o: Origin) -> dict[str, Any]:
+    span = o.span
+    if span is None:
+        return {"tier": o.tier}
+    out: dict[str, Any] = {"file": span.file, "line": span.line, "document": o.document, "tier": o.tier}
+    if o.tier == "project":
+        out["document"] = None
+    return out
+
+
+def field_json(name: str, v: Value, settings: Settings, with_from: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {"value": normalise(name, v.value, settings)}
+    if with_from:
+        out["from"] = origin_json(v.origin)
+        if v.merged_from:
+            out["merged_from"] = [origin_json(o) for o in v.merged_from]
+    return out
+
+
+def _fields(fields: Mapping[str, Value], settings: Settings, with_from: bool,
+            task: ResolvedTask | None = None) -> dict[str, Any]:
+    out = {name: field_json(name, v, settings, with_from) for name, v in sorted(fields.items())}
+    if task is not None and out["short_name"]["value"] is None:
+        out["short_name"]["value"] = task.key  # Flyte: the function name
+    return out
+
+
+def task_entry(task: ResolvedTask, code: TaskCode | None, settings: Settings, with_from: bool) -> dict[str, Any]:
+    return {
+        "fqn": task.fqn,
+        "function": code.function if code else task.key,
+        "module": code.module if code else None,
+        "async": code.is_async if code else None,
+        "fields": _fields(task.fields, settings, with_from, task),
+    }
+
+
+def env_entry(env: ResolvedEnv, code: Mapping[str, TaskCode], settings: Settings, with_from: bool = True) -> dict[str, Any]:
+    return {
+        "kind": env.kind,
+        "name": env.name,
+        "extends": env.extends,
+        "fields": _fields(env.fields, settings, with_from),
+        "tasks": [task_entry(t, code.get(t.fqn), settings, with_from) for t in sorted(env.tasks, key=lambda t: t.fqn)],
+    }
+
+
+def invocation_entry(inv: Invocation, tasks: Mapping[str, ResolvedTask], settings: Settings, with_from: bool = True) -> dict[str, Any]:
+    return {
+        "workflow": inv.workflow,
+        "step": inv.step,
+        "task": inv.task_fqn,
+        "fields": _fields(inv.fields, settings, with_from, tasks.get(inv.task_fqn)),
+    }
+
+
+def explain_all(resolved: Resolved, code: Mapping[str, TaskCode]) -> dict[str, Any]:
+    settings = resolved.project.settings
+    tasks = {t.fqn: t for e in resolved.environments.values() for t in e.tasks}
+    return {
+        "environments": [env_entry(e, code, settings) for e in resolved.environments.values()],
+        "invocations": [invocation_entry(i, tasks, settings) for i in resolved.invocations],
+    }

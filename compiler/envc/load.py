@@ -1,0 +1,325 @@
+"""Phase 1: bytes -> documents with a position for every key and value.
+
+PyYAML's libyaml composer builds the node graph (fast, with marks); this module
+walks it once, resolving plain scalars by YAML 1.2 core rules (SPEC §3: `on`,
+`yes` are strings, `0755` is 755), recording the §4.2 tags, and enforcing the
+limits of SPEC §11.3 without ever expanding an alias: the composer returns the
+same node object for every use of an anchor, so an identity memo counts the
+expanded size while sharing the converted value.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml._yaml import CParser  # type: ignore[import-not-found]
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from envc import codes
+from envc.diagnostics import Related, Sink, Span
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_DEPTH = 100
+MAX_ALIASES = 10_000
+MAX_EXPANDED_NODES = 1_000_000
+
+Path = tuple[str | int, ...]
+PLAIN = "?plain"
+MERGE_TAGS = {"!merge": "merge", "!append": "append", "!replace": "replace"}
+_CORE = "tag:yaml.org,2002:"
+
+_NULL = frozenset({"", "~", "null", "Null", "NULL"})
+_TRUE = frozenset({"true", "True", "TRUE"})
+_FALSE = frozenset({"false", "False", "FALSE"})
+_INT = re.compile(r"[-+]?[0-9]+\Z")
+_OCT = re.compile(r"0o[0-7]+\Z")
+_HEX = re.compile(r"0x[0-9a-fA-F]+\Z")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
+_INF = re.compile(r"[-+]?\.(inf|Inf|INF)\Z")
+_NAN = re.compile(r"\.(nan|NaN|NAN)\Z")
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Document:
+    """One YAML document: plain data plus positions, tags and number source texts.
+
+    `pos[path]` is (value line, value col, key line, key col), 1-based; paths
+    under an alias are not recorded (lookups fall back to the nearest ancestor).
+    """
+
+    file: str
+    index: int
+    data: dict[str, Any]
+    pos: dict[Path, tuple[int, int, int, int]]
+    tags: dict[Path, str]
+    raw: dict[Path, str]
+    comments: frozenset[int]  # lines with an `# envc: allow ...` comment (SPEC §10.3)
+
+    def span(self, path: Path = ()) -> Span:
+        p = self._find(path)
+        return Span(self.file, p[0], p[1])
+
+    def key_span(self, path: Path) -> Span:
+        p = self._find(path)
+        return Span(self.file, p[2], p[3])
+
+    def _find(self, path: Path) -> tuple[int, int, int, int]:
+        while path not in self.pos and path:
+            path = path[:-1]
+        return self.pos.get(path, (1, 1, 1, 1))
+
+    def tag(self, path: Path) -> str | None:
+        return self.tags.get(path)
+
+
+class _Loader(CParser, yaml.resolver.BaseResolver):  # type: ignore[misc]
+    """libyaml parser whose resolver marks plain scalars instead of guessing (YAML 1.1)."""
+
+    def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
+        if kind is ScalarNode and implicit[0]:
+            return PLAIN
+        return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]
+
+
+class _LoadError(Exception):
+    def __init__(self, code: codes.Code, line: int, col: int, message: str) -> None:
+        super().__init__(message)
+        self.code, self.line, self.col, self.message = code, line, col, message
+
+
+def read_source(path: str, rel: str, sink: Sink) -> str | None:
+    """Read a file as UTF-8 text, enforcing the size limit; None after an error."""
+    try:
+        if os.path.getsize(path) > MAX_FILE_BYTES:
+            sink.report(codes.FILE_TOO_LARGE, Span(rel, 1, 1), f"{rel} is over 10 MiB")
+            return None
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        sink.report(codes.IO_ERROR, Span(rel, 1, 1), f"cannot read {rel}: {exc.strerror}")
+        return None
+    return decode(data, rel, sink)
+
+
+def decode(data: bytes, rel: str, sink: Sink) -> str | None:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        sink.report(codes.NOT_UTF8, Span(rel, line, col), f"byte 0x{data[exc.start]:02x} is not UTF-8")
+        return None
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def load_documents(text: str, rel: str, sink: Sink) -> list[Document]:
+    """Every non-empty document of a file; errors go to the sink."""
+    out: list[Document] = []
+    allow = _allow_comment_lines(text)
+    try:
+        for index, node in enumerate(_nodes(text)):
+            doc = _convert_document(node, rel, index, allow, sink)
+            if doc is not None:
+                out.append(doc)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        msg = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
+        sink.report(codes.YAML_SYNTAX, Span(rel, line, col), msg)
+    except yaml.YAMLError as exc:  # libyaml reports some errors without a mark
+        sink.report(codes.YAML_SYNTAX, Span(rel, 1, 1), str(exc).strip() or "invalid YAML")
+    return out
+
+
+def _nodes(text: str) -> Iterator[Node]:
+    loader = _Loader(text)
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is not None:
+                yield node
+    finally:
+        loader.dispose()
+
+
+def _convert_document(
+    node: Node, rel: str, index: int, allow: frozenset[int], sink: Sink
+) -> Document | None:
+    walker = _Walker(rel, sink)
+    try:
+        data = walker.value(node, (), 0, None)
+    except _LoadError as err:
+        sink.report(err.code, Span(rel, err.line, err.col), err.message)
+        return None
+    if not isinstance(data, dict):
+        line, col = _mark(node)
+        sink.report(codes.NOT_A_MAPPING, Span(rel, line, col), "a document must be a mapping with a `kind`")
+        return None
+    return Document(rel, index, data, walker.pos, walker.tags, walker.raw, allow)
+
+
+def _allow_comment_lines(text: str) -> frozenset[int]:
+    """Lines carrying `# envc: allow <code>` (SPEC §10.3 acknowledgements)."""
+    if "envc: allow" not in text:
+        return frozenset()
+    return frozenset(i for i, line in enumerate(text.split("\n"), 1) if "# envc: allow" in line)
+
+
+def _mark(node: Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+class _Walker:
+    """Converts one document's node graph; counts aliases and expanded size."""
+
+    def __init__(self, rel: str, sink: Sink) -> None:
+        self.rel, self.sink = rel, sink
+        self.pos: dict[Path, tuple[int, int, int, int]] = {}
+        self.tags: dict[Path, str] = {}
+        self.raw: dict[Path, str] = {}
+        self.memo: dict[int, tuple[Any, int]] = {}
+        self.active: set[int] = set()
+        self.aliases = 0
+        self.size = 0
+
+    def value(self, node: Node, path: Path, depth: int, key_mark: tuple[int, int] | None) -> Any:
+        line, col = _mark(node)
+        if depth > MAX_DEPTH:
+            raise _LoadError(codes.TOO_DEEP, line, col, f"nesting deeper than {MAX_DEPTH} levels")
+        ident = id(node)
+        if ident in self.memo:  # an alias: share the value, count its size
+            return self._alias(ident, line, col)
+        if ident in self.active:
+            raise _LoadError(codes.ALIAS_BOMB, line, col, "an alias refers to a node that contains it")
+        kl, kc = key_mark or (line, col)
+        self.pos[path] = (line, col, kl, kc)
+        before = self.size
+        self.size += 1
+        self.active.add(ident)
+        result = self._node(node, path, depth)
+        self.active.discard(ident)
+        self.memo[ident] = (result, self.size - before)
+        return result
+
+    def _alias(self, ident: int, line: int, col: int) -> Any:
+        value, size = self.memo[ident]
+        self.aliases += 1
+        self.size += size
+        if self.aliases > MAX_ALIASES:
+            raise _LoadError(codes.TOO_MANY_ALIASES, line, col, f"more than {MAX_ALIASES} aliases in one file")
+        if self.size > MAX_EXPANDED_NODES:
+            raise _LoadError(codes.ALIAS_BOMB, line, col,
+                             f"aliases expand this document beyond {MAX_EXPANDED_NODES:,} nodes")
+        return value
+
+    def _node(self, node: Node, path: Path, depth: int) -> Any:
+        tag = node.tag
+        if tag in MERGE_TAGS:
+            self._check_tag_kind(node, tag)
+            self.tags[path] = MERGE_TAGS[tag]
+        elif not (tag == PLAIN or tag.startswith(_CORE)):
+            line, col = _mark(node)
+            self.sink.report(codes.UNKNOWN_TAG, Span(self.rel, line, col),
+                             f"unknown tag {tag}: only !merge, !append and !replace are allowed")
+        if isinstance(node, MappingNode):
+            return self._mapping(node, path, depth)
+        if isinstance(node, SequenceNode):
+            return [self.value(item, (*path, i), depth + 1, None) for i, item in enumerate(node.value)]
+        return self._scalar(node, path)
+
+    def _check_tag_kind(self, node: Node, tag: str) -> None:
+        ok = {"!merge": MappingNode, "!append": SequenceNode}.get(tag)
+        if ok is not None and not isinstance(node, ok):
+            line, col = _mark(node)
+            what = "a mapping" if ok is MappingNode else "a sequence"
+            self.sink.report(codes.TAG_MISPLACED, Span(self.rel, line, col), f"{tag} applies only to {what}")
+
+    def _mapping(self, node: MappingNode, path: Path, depth: int) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        seen: dict[str, tuple[int, int]] = {}
+        for knode, vnode in node.value:
+            key = self._key(knode)
+            kmark = _mark(knode)
+            if key is None:
+                continue
+            if key in seen:
+                first = Related("first written here", Span(self.rel, *seen[key]))
+                self.sink.report(codes.DUPLICATE_KEY, Span(self.rel, *kmark),
+                                 f"duplicate key `{key}`", (first,))
+                continue
+            seen[key] = kmark
+            out[key] = self.value(vnode, (*path, key), depth + 1, kmark)
+        return out
+
+    def _key(self, node: Node) -> str | None:
+        line, col = _mark(node)
+        if not isinstance(node, ScalarNode):
+            self.sink.report(codes.KEY_NOT_STRING, Span(self.rel, line, col), "a mapping key must be a string")
+            return None
+        if node.tag == PLAIN and node.value == "<<":
+            self.sink.report(codes.YAML_MERGE_KEY, Span(self.rel, line, col),
+                             "`<<` merge keys are not supported: use `extends` or the `!merge` tag")
+            return None
+        value = self._scalar(node, None)
+        if not isinstance(value, str):
+            self.sink.report(codes.KEY_NOT_STRING, Span(self.rel, line, col),
+                             f"the key `{node.value}` is not a string: quote it")
+            return None
+        return value
+
+    def _scalar(self, node: ScalarNode, path: Path | None) -> Any:
+        text: str = node.value
+        tag: str = node.tag
+        if tag == PLAIN:
+            value = resolve_plain(text)
+        elif tag.startswith(_CORE):
+            value = self._explicit(tag[len(_CORE):], text, node)
+        else:
+            value = text
+        if path is not None and isinstance(value, (int, float)):
+            self.raw[path] = text  # numbers and booleans are emitted as written (SPEC §5.1, §6.1)
+        return value
+
+    def _explicit(self, name: str, text: str, node: ScalarNode) -> Any:
+        if name == "str":
+            return text
+        value = resolve_plain(text)
+        wanted = {"int": int, "float": float, "bool": bool, "null": type(None)}.get(name)
+        if wanted is float and type(value) is int:
+            return float(value)
+        if wanted is None or type(value) is not wanted:
+            line, col = _mark(node)
+            self.sink.report(codes.UNKNOWN_TAG, Span(self.rel, line, col), f"`{text}` is not a valid !!{name}")
+        return value
+
+
+def resolve_plain(text: str) -> Any:
+    """A plain scalar under the YAML 1.2 core schema."""
+    if text in _NULL:
+        return None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    first = text[0]
+    if not (first.isdigit() or first in "-+."):
+        return text
+    if _INT.match(text):
+        return int(text, 10)
+    if _OCT.match(text):
+        return int(text[2:], 8)
+    if _HEX.match(text):
+        return int(text[2:], 16)
+    if _FLOAT.match(text):
+        return float(text)
+    if _INF.match(text):
+        return -math.inf if text[0] == "-" else math.inf
+    if _NAN.match(text):
+        return math.nan
+    return text

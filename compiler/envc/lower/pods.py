@@ -1,0 +1,278 @@
+"""Pod assembly (SPEC §6.1, §6.2, §6.6, §10.2): a pod template merged with an
+environment's image, resources, env, secrets, scheduling and security settings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from envc import codes
+from envc.diagnostics import Related, Sink, Span
+from envc.model import Origin, Source, Value
+from envc.normalize import normalise
+from envc.project import Settings
+from envc.values.gpu import parse_gpu
+from envc.values.secret_ref import secret_item_path, secret_name, secret_volume_name
+
+SHM_VOLUME = "flyte-shm"
+_RESOURCE_KEYS = {"cpu": "cpu", "memory": "memory", "disk": "ephemeral-storage"}
+_RESTRICTED = {
+    "allowPrivilegeEscalation": False,
+    "capabilities": {"drop": ["ALL"]},
+    "runAsNonRoot": True,
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PodInput:
+    fields: Mapping[str, Value]
+    image: str
+    args: list[str]
+    command: list[str] | None  # None: no `command` key (tasks); [] for reusable pools
+    restart_policy: str
+    reusable: bool
+    active_deadline: int | None
+    templates: Mapping[str, Source]
+    settings: Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Pod:
+    spec: dict[str, Any]
+    labels: dict[str, str]
+    annotations: dict[str, str]
+    external: str | None  # name of an external template (annotation envc.dev/pod-template)
+
+
+def build_pod(p: PodInput, sink: Sink) -> Pod:
+    tvalue = p.fields["pod_template"]
+    template, external = _template(tvalue.value, p.templates, p.settings)
+    spec = _copy(template.get("spec") or {})
+    containers = spec.setdefault("containers", [])
+    primary = _primary(containers, template.get("primary_container_name"), tvalue.origin, sink)
+    _container(primary, p, tvalue.origin, sink)
+    _pod_fields(spec, p, tvalue.origin, sink)
+    _security(spec, p.settings, tvalue.origin, sink)
+    return Pod(spec, dict(template.get("labels") or {}), dict(template.get("annotations") or {}), external)
+
+
+def _template(value: Any, templates: Mapping[str, Source], settings: Settings) -> tuple[dict[str, Any], str | None]:
+    if value is None:
+        return {}, None
+    if isinstance(value, str):
+        if value in templates:
+            return dict(templates[value].doc.data), None
+        return {}, value  # external: referenced by annotation (SPEC §6.6)
+    return dict(value), None
+
+
+def _primary(containers: list[dict[str, Any]], explicit: Any, origin: Origin, sink: Sink) -> dict[str, Any]:
+    """Flyte's order: the explicit name, a container named `primary`, the only container."""
+    by_name = {c.get("name"): c for c in containers}
+    if explicit is not None:
+        if explicit in by_name:
+            return by_name[explicit]
+        if containers:
+            sink.report(codes.NO_PRIMARY, origin.span, f"the pod template has no container named `{explicit}`")
+        return _new(containers, str(explicit))
+    if "primary" in by_name:
+        return by_name["primary"]
+    if len(containers) == 1:
+        return containers[0]
+    if containers:
+        sink.report(codes.NO_PRIMARY, origin.span,
+                    "the pod template has several containers and none is named `primary`: set primary_container_name")
+    return _new(containers, "primary")
+
+
+def _new(containers: list[dict[str, Any]], name: str) -> dict[str, Any]:
+    c: dict[str, Any] = {"name": name}
+    containers.insert(0, c)
+    return c
+
+
+def _container(c: dict[str, Any], p: PodInput, torigin: Origin, sink: Sink) -> None:
+    c.setdefault("image", p.image)
+    if p.command is None:
+        c.pop("command", None)
+    else:
+        c["command"] = list(p.command)
+    c["args"] = list(p.args)
+    _resources(c, p.fields["resources"].value or {})
+    _env(c, p, sink)
+    mounts = c.setdefault("volumeMounts", [])
+    shm = (p.fields["resources"].value or {}).get("shm")
+    if shm is not None:
+        if any(m.get("mountPath") == "/dev/shm" for m in mounts):
+            sink.report(codes.SHM_CONFLICT, p.fields["resources"].part("shm").span,
+                        "`shm` is set but the pod template already mounts /dev/shm",
+                        _rel("the template is set here", torigin.span))
+        mounts.append({"name": SHM_VOLUME, "mountPath": "/dev/shm"})
+    for mount in _secret_mounts(p.fields["secrets"].value):
+        mounts.append({"name": secret_volume_name(mount), "mountPath": mount, "readOnly": True})
+    if not mounts:
+        del c["volumeMounts"]
+
+
+def _resources(c: dict[str, Any], res: Mapping[str, Any]) -> None:
+    requests: dict[str, str] = {}
+    limits: dict[str, str] = {}
+    for key, k8s_key in _RESOURCE_KEYS.items():
+        v = res.get(key)
+        if v is None:
+            continue
+        req, lim = (v[0], v[1]) if isinstance(v, list) else (v, v)
+        requests[k8s_key], limits[k8s_key] = str(req), str(lim)
+    if res.get("gpu") is not None:
+        gpu = parse_gpu(res["gpu"])
+        requests[gpu.resource_name] = limits[gpu.resource_name] = str(gpu.count)
+    if not requests:
+        return
+    current = c.setdefault("resources", {})
+    current["requests"] = {**(current.get("requests") or {}), **requests}
+    current["limits"] = {**(current.get("limits") or {}), **limits}
+
+
+def _env(c: dict[str, Any], p: PodInput, sink: Sink) -> None:
+    entries: list[tuple[dict[str, Any], Span | None]] = []
+    env_vars = p.fields["env_vars"]
+    for k, v in (env_vars.value or {}).items():
+        entries.append(({"name": str(k), "value": str(v)}, env_vars.part(k).span))
+    secrets = p.fields["secrets"]
+    for i, s in enumerate(normalise("secrets", secrets.value, p.settings)):
+        if s["mount"] is None:
+            ref = {"secretKeyRef": {"name": secret_name(s["key"], s["group"]), "key": s["key"]}}
+            entries.append(({"name": s["as_env_var"], "valueFrom": ref}, secrets.part(i).span))
+    template_span = p.fields["pod_template"].origin.span
+    entries.extend((e, template_span) for e in c.get("env") or [])
+    seen: dict[str, Span | None] = {}
+    for entry, span in entries:
+        name = entry.get("name")
+        if name in seen:
+            sink.report(codes.DUPLICATE_ENV, span, f"env var `{name}` is set twice",
+                        _rel("first set here", seen[name]))
+        seen[str(name)] = span
+    if entries:
+        c["env"] = [e for e, _ in entries]
+
+
+def _secret_mounts(secrets: Any) -> list[str]:
+    mounts: list[str] = []
+    for s in secrets or []:
+        if isinstance(s, dict) and s.get("mount") and s["mount"] not in mounts:
+            mounts.append(s["mount"])
+    return mounts
+
+
+def _pod_fields(spec: dict[str, Any], p: PodInput, torigin: Origin, sink: Sink) -> None:
+    policy = spec.get("restartPolicy")
+    if p.reusable and policy not in (None, "Always"):
+        sink.report(codes.RESTART_POLICY, torigin.span,
+                    f"a reusable environment's pods restart Always; the template sets restartPolicy {policy}")
+    spec["restartPolicy"] = policy if policy and not p.reusable else p.restart_policy
+    if p.reusable:
+        spec.pop("activeDeadlineSeconds", None)
+    elif p.active_deadline:
+        spec["activeDeadlineSeconds"] = p.active_deadline
+    sa = p.fields["service_account"].value
+    if sa:
+        spec["serviceAccountName"] = sa
+    _scheduling(spec, p, torigin, sink)
+    _volumes(spec, p)
+
+
+def _scheduling(spec: dict[str, Any], p: PodInput, torigin: Origin, sink: Sink) -> None:
+    s = p.settings
+    selector: dict[str, tuple[str, Span | None]] = {
+        k: (v, torigin.span) for k, v in (spec.get("nodeSelector") or {}).items()
+    }
+    tolerations = list(spec.get("tolerations") or [])
+    res = p.fields["resources"]
+    gpu_value = (res.value or {}).get("gpu")
+    if gpu_value is not None:
+        gpu = parse_gpu(gpu_value)
+        span = res.part("gpu").span
+        if gpu.node_label_value:
+            _select(selector, s.gpu_device_node_label, gpu.node_label_value, span, sink)
+        if gpu.partition:
+            _select(selector, s.gpu_partition_size_node_label, gpu.partition, span, sink)
+        tolerations.extend(s.gpu_tolerations)
+    intr = p.fields["interruptible"]
+    if intr.value:
+        for k, v in s.interruptible_node_selector.items():
+            _select(selector, k, str(v), intr.origin.span, sink)
+        tolerations.extend(s.interruptible_tolerations)
+    if selector:
+        spec["nodeSelector"] = {k: v for k, (v, _) in selector.items()}
+    if tolerations:
+        spec["tolerations"] = _dedupe(tolerations)
+
+
+def _select(selector: dict[str, tuple[str, Span | None]], key: str, value: str, span: Span | None, sink: Sink) -> None:
+    if key in selector and selector[key][0] != value:
+        sink.report(codes.NODE_SELECTOR_CONFLICT, span,
+                    f"node selector `{key}` would be both `{selector[key][0]}` and `{value}`",
+                    _rel("the other value comes from here", selector[key][1]))
+        return
+    selector.setdefault(key, (value, span))
+
+
+def _dedupe(items: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    for item in items:
+        if item not in out:
+            out.append(dict(item))
+    return out
+
+
+def _volumes(spec: dict[str, Any], p: PodInput) -> None:
+    volumes = list(spec.get("volumes") or [])
+    shm = (p.fields["resources"].value or {}).get("shm")
+    if shm is not None:
+        empty: dict[str, Any] = {"medium": "Memory"}
+        if shm != "auto":
+            empty["sizeLimit"] = str(shm)
+        volumes.append({"name": SHM_VOLUME, "emptyDir": empty})
+    secrets = normalise("secrets", p.fields["secrets"].value, p.settings)
+    for mount in _secret_mounts(p.fields["secrets"].value):
+        volumes.append(_projected(mount, [s for s in secrets if s["mount"] == mount]))
+    if volumes:
+        spec["volumes"] = volumes
+
+
+def _projected(mount: str, secrets: list[dict[str, Any]]) -> dict[str, Any]:
+    by_secret: dict[str, list[dict[str, str]]] = {}
+    for s in secrets:
+        by_secret.setdefault(secret_name(s["key"], s["group"]), []).append(
+            {"key": s["key"], "path": secret_item_path(s["key"], s["group"])})
+    sources = [{"secret": {"name": name, "items": sorted(items, key=lambda i: i["path"])}}
+               for name, items in sorted(by_secret.items())]
+    return {"name": secret_volume_name(mount), "projected": {"sources": sources}}
+
+
+def _security(spec: dict[str, Any], settings: Settings, torigin: Origin, sink: Sink) -> None:
+    """Restricted profile settings on every container the template leaves unset (SPEC §10.2)."""
+    for group in ("initContainers", "containers", "ephemeralContainers"):
+        for c in spec.get(group) or []:
+            ctx = c.get("securityContext") or {}
+            if ctx.get("runAsUser") == 0 or (spec.get("securityContext") or {}).get("runAsUser") == 0:
+                sink.report(codes.RUN_AS_ROOT, torigin.span, f"container `{c.get('name')}` runs as root (runAsUser: 0)")
+            if settings.pod_security == "restricted":
+                extra: dict[str, Any] = dict(_RESTRICTED)
+                if settings.run_as_user is not None:
+                    extra["runAsUser"] = settings.run_as_user
+                c["securityContext"] = {**_copy(extra), **ctx}
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
+def _rel(message: str, span: Span | None) -> tuple[Related, ...]:
+    return (Related(message, span),) if span is not None else ()

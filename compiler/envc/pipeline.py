@@ -1,0 +1,128 @@
+"""The named pipeline of phases (SPEC §11): load -> schema -> write rules + resolve ->
+entrypoints + resolved rules -> lower.  Each phase collects every error it finds;
+the pipeline stops between phases when there are errors."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from envc import codes
+from envc.checks import Context, run_resolved_rules, run_write_rules
+from envc.diagnostics import Related, Sink, Span
+from envc.entrypoints import read_tasks
+from envc.load import Document, decode, load_documents, read_source
+from envc.lower import Obj
+from envc.lower.build import lower
+from envc.model import Project, Resolved, Source, TaskCode
+from envc.project import PROJECT_FILE, find_project_file, relpath, settings_from, source_files
+from envc.resolve import resolve
+from envc.schema import check_document, check_kind, check_project
+from envc.values.names import DNS1123_LABEL
+
+
+class NoProject(Exception):
+    """No envc.yaml was found: a usage error (exit 2)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    project: Project
+    resolved: Resolved
+    code: Mapping[str, TaskCode]
+
+
+def load_project(cwd: Path, explicit: str | None, sink: Sink) -> Project | None:
+    pfile = find_project_file(cwd, explicit)
+    if pfile is None:
+        where = f"--project {explicit}" if explicit else f"{cwd} or any parent directory"
+        raise NoProject(f"no {PROJECT_FILE} found in {where}")
+    root = pfile.parent
+    pdoc = _project_doc(pfile, sink)
+    if pdoc is None:
+        return None
+    settings = settings_from(pdoc.data, root)
+    if not DNS1123_LABEL.fullmatch(settings.project):
+        sink.report(codes.BAD_PROJECT_NAME, pdoc.span(("project",)) if "project" in pdoc.data else pdoc.span(),
+                    f"project name `{settings.project}` is not a DNS-1123 label: set `project:` in envc.yaml")
+    files = source_files(root, settings)
+    if not files:
+        sink.report(codes.NO_SOURCES, pdoc.span(("sources",)) if "sources" in pdoc.data else pdoc.span(),
+                    "the `sources` globs match no file: " + ", ".join(settings.sources))
+    sources = _sources(root, files, sink)
+    return Project(str(root), settings, pdoc, sources, tuple(relpath(f, root) for f in files))
+
+
+def _project_doc(pfile: Path, sink: Sink) -> Document | None:
+    text = read_source(str(pfile), PROJECT_FILE, sink)
+    if text is None:
+        return None
+    sink.sources[PROJECT_FILE] = text
+    docs = load_documents(text, PROJECT_FILE, sink)
+    if sink.has_errors:
+        return None
+    if len(docs) != 1:
+        sink.report(codes.NOT_A_MAPPING, Span(PROJECT_FILE, 1, 1), "envc.yaml must hold exactly one document")
+        return None
+    check_project(docs[0], sink)
+    return None if sink.has_errors else docs[0]
+
+
+def _sources(root: Path, files: list[Path], sink: Sink) -> dict[str, Source]:
+    sources: dict[str, Source] = {}
+    for f in files:
+        rel = relpath(f, root)
+        text = read_source(str(f), rel, sink)
+        if text is None:
+            continue
+        sink.sources[rel] = text
+        for doc in load_documents(text, rel, sink):
+            kind = check_kind(doc, sink)
+            if kind is None:
+                continue
+            check_document(doc, kind, sink)
+            _add(sources, Source(kind, str(doc.data.get("name")), doc), sink)  # type: ignore[arg-type]
+    return sources
+
+
+def _add(sources: dict[str, Source], source: Source, sink: Sink) -> None:
+    first = sources.get(source.name)
+    if first is None:
+        sources[source.name] = source
+        return
+    sink.report(codes.DUPLICATE_NAME, source.span,
+                f"the name `{source.name}` is already used by a {first.kind}; names are unique across all kinds",
+                (Related("first defined here", first.span),))
+
+
+def analyse(project: Project, sink: Sink) -> Analysis | None:
+    """Write rules and resolution, then the rules over resolved environments."""
+    run_write_rules(project, sink)
+    resolved = resolve(project, sink)
+    if sink.has_errors:
+        return None
+    code = read_tasks(resolved, sink)
+    if sink.has_errors:
+        return None
+    run_resolved_rules(Context(resolved, code), sink)
+    return None if sink.has_errors else Analysis(project, resolved, code)
+
+
+def build(analysis: Analysis, sink: Sink) -> list[Obj] | None:
+    objs = lower(analysis.resolved, analysis.code, sink)
+    return None if sink.has_errors else objs
+
+
+def run(cwd: Path, explicit: str | None, sink: Sink) -> tuple[Analysis | None, list[Obj] | None]:
+    """Everything up to the objects; (None, None) stops at the first phase with errors."""
+    project = load_project(cwd, explicit, sink)
+    if project is None or sink.has_errors:
+        return None, None
+    analysis = analyse(project, sink)
+    if analysis is None:
+        return None, None
+    return analysis, build(analysis, sink)
+
+
+__all__ = ["NoProject", "Analysis", "load_project", "analyse", "build", "run", "decode"]

@@ -1,0 +1,267 @@
+"""Phase 2: validate every document's shape against `schemas/envc.schema.json`.
+
+The schema is the single source of truth (shipped as package data `envc.schemas`).
+Validation runs with jsonschema-rs (docs/dependencies.md: 181x the reference
+implementation); each error is mapped back to the YAML position of the failing
+key or value, with "did you mean" for unknown keys and enum values, and messages
+built from the schema's own `title`s for `anyOf` alternatives.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from envc import codes
+from envc.diagnostics import Sink
+from envc.hints import did_you_mean
+from envc.load import Document, Path
+
+KINDS = ("TaskEnvironment", "AppEnvironment", "PodTemplate", "Workflow")
+_YAML11_BOOLS = frozenset(
+    "y Y yes Yes YES n N no No NO on On ON off Off OFF".split()
+)
+
+# Fields a tier may not set (SPEC §5.2), reported before the schema sees them.
+ENV_ONLY = ("name", "image", "module", "description", "depends_on", "extends")
+ENV_OR_INVOCATION = ("resources", "env_vars", "secrets", "reusable")
+TASK_OR_INVOCATION = ("short_name", "retries", "timeout", "max_inline_io_bytes")
+DEFAULTS_FORBIDDEN = ("name", "extends", "tasks", "depends_on")
+
+
+@cache
+def schema_text() -> str:
+    return resources.files("envc.schemas").joinpath("envc.schema.json").read_text("utf-8")
+
+
+@cache
+def schema() -> dict[str, Any]:
+    return json.loads(schema_text())  # type: ignore[no-any-return]
+
+
+@cache
+def _validator(pointer: str) -> Any:
+    import jsonschema_rs  # imported on first validation only: keeps `envc --help` fast
+
+    root = schema()
+    return jsonschema_rs.validator_for(
+        {"$schema": root["$schema"], "$defs": root["$defs"], "$ref": pointer}
+    )
+
+
+def check_document(doc: Document, kind: str, sink: Sink) -> None:
+    """Validate one environment-file document of a known kind."""
+    data = _strip_tier_errors(doc, kind, sink)
+    _validate(doc, data, f"#/$defs/{kind}", (), sink)
+
+
+def check_project(doc: Document, sink: Sink) -> None:
+    data = doc.data
+    defaults = data.get("defaults")
+    if isinstance(defaults, dict) and any(k in defaults for k in DEFAULTS_FORBIDDEN):
+        for key in DEFAULTS_FORBIDDEN:
+            if key in defaults:
+                sink.report(codes.DEFAULTS_FORBIDDEN, doc.key_span(("defaults", key)),
+                            f"`defaults` may not set `{key}` (SPEC §4.4)")
+        data = {**data, "defaults": {k: v for k, v in defaults.items() if k not in DEFAULTS_FORBIDDEN}}
+    _validate(doc, data, "#/$defs/Project", (), sink)
+
+
+def check_kind(doc: Document, sink: Sink) -> str | None:
+    kind = doc.data.get("kind")
+    if kind in KINDS:
+        return str(kind)
+    if kind is None:
+        sink.report(codes.UNKNOWN_KIND, doc.span(), "the document has no `kind`: " + ", ".join(KINDS))
+    else:
+        sink.report(codes.UNKNOWN_KIND, doc.span(("kind",)),
+                    f"unknown kind `{kind}`{did_you_mean(str(kind), KINDS)}; expected one of " + ", ".join(KINDS))
+    return None
+
+
+def _strip_tier_errors(doc: Document, kind: str, sink: Sink) -> dict[str, Any]:
+    """Report fields written at a tier that may not set them; drop them for the schema."""
+    data = doc.data
+    if kind == "TaskEnvironment" and isinstance(data.get("tasks"), dict):
+        tasks = {}
+        for key, task in data["tasks"].items():
+            tasks[key] = _strip(doc, ("tasks", key), task, "task", sink)
+        data = {**data, "tasks": tasks}
+    if kind == "Workflow" and isinstance(data.get("steps"), list):
+        steps = []
+        for i, step in enumerate(data["steps"]):
+            if isinstance(step, dict) and isinstance(step.get("override"), dict):
+                over = _strip(doc, ("steps", i, "override"), step["override"], "invocation", sink)
+                step = {**step, "override": over}
+            steps.append(step)
+        data = {**data, "steps": steps}
+    return data
+
+
+def _strip(doc: Document, path: Path, block: Any, tier: str, sink: Sink) -> Any:
+    if not isinstance(block, dict):
+        return block
+    wrong = {k: tier_message(k, tier) for k in block if tier_message(k, tier)}
+    for key, message in wrong.items():
+        sink.report(codes.WRONG_TIER, doc.key_span((*path, key)), message)
+    return {k: v for k, v in block.items() if k not in wrong}
+
+
+def tier_message(key: str, tier: str) -> str:
+    """The wrong-tier message for `key` written at `tier`, or "" when the tier may set it."""
+    if key in ENV_ONLY:
+        where = "only on the environment"
+    elif key in ENV_OR_INVOCATION and tier == "task":
+        where = "on the environment or in a Workflow step's `override`, not on a task"
+    elif key in ("entrypoint", "async") and tier == "invocation":
+        where = "only on the task"
+    else:
+        return ""
+    return f"`{key}` cannot be set at the {tier} tier: it may be set {where} (SPEC §5.2)"
+
+
+def _validate(doc: Document, data: Any, pointer: str, prefix: Path, sink: Sink) -> None:
+    for err in _validator(pointer).iter_errors(_jsonable(data)):
+        _report(doc, data, err, pointer, prefix, sink)
+
+
+def _jsonable(value: Any) -> Any:
+    """jsonschema-rs takes JSON values only: non-finite floats become strings."""
+    if isinstance(value, float) and value != value or value in (float("inf"), float("-inf")):
+        return str(value)
+    return value
+
+
+def _report(doc: Document, data: Any, err: Any, pointer: str, prefix: Path, sink: Sink) -> None:
+    path: Path = (*prefix, *err.instance_path)
+    kind = type(err.kind).__name__
+    node = _schema_at(pointer, err.schema_path)
+    value = _value_at(data, tuple(err.instance_path))
+    if kind == "AdditionalProperties":
+        allowed = _properties(_schema_at(pointer, err.schema_path[:-1]))
+        for key in err.kind.unexpected:
+            sink.report(codes.UNKNOWN_KEY, doc.key_span((*path, key)),
+                        f"unknown key `{key}`{did_you_mean(key, allowed)}{_where(path)}")
+    elif kind == "Required":
+        sink.report(codes.MISSING_KEY, doc.span(path), f"missing required key `{err.kind.property}`{_where(path)}")
+    elif kind == "AnyOf":
+        _report_any_of(doc, value, node, pointer, err.schema_path, path, sink)
+    elif kind == "Type" and "boolean" in _types(err.kind) and value in _YAML11_BOOLS:
+        sink.report(codes.YAML11_BOOLEAN, doc.span(path),
+                    f"`{value}` is a string in YAML 1.2: write true or false{_where(path)}")
+    elif kind in ("Enum", "Constant"):
+        options = [json.dumps(o) for o in (node if isinstance(node, list) else [node])]
+        hint = did_you_mean(str(value), [o.strip('"') for o in options]) if isinstance(value, str) else ""
+        sink.report(codes.WRONG_TYPE, doc.span(path),
+                    f"`{_show(value)}` is not allowed{hint}; expected {_or(options)}{_where(path)}")
+    elif kind == "Pattern":
+        sink.report(codes.WRONG_TYPE, doc.span(path),
+                    f"`{_show(value)}` does not match the pattern {node}{_where(path)}")
+    else:
+        sink.report(codes.WRONG_TYPE, doc.span(path), f"{err.message}{_where(path)}")
+
+
+def _report_any_of(
+    doc: Document, value: Any, branches: Any, pointer: str, schema_path: list[Any], path: Path, sink: Sink
+) -> None:
+    """An anyOf failure: dig into the one branch of the value's JSON type, else list the forms."""
+    matching = [i for i, b in enumerate(branches) if _json_type(value) in _branch_types(b)]
+    if len(matching) == 1:
+        sub = "/".join([pointer, *map(str, schema_path), str(matching[0])])
+        before = len(sink.items)
+        _validate(doc, value, sub, path, sink)
+        if len(sink.items) > before:
+            return
+    titles = [b.get("title", "another form") for b in branches if isinstance(b, dict)]
+    sink.report(codes.WRONG_TYPE, doc.span(path), f"`{_show(value)}` is not valid: expected {_or(titles)}{_where(path)}")
+
+
+def _schema_at(pointer: str, schema_path: Iterable[Any]) -> Any:
+    node: Any = _resolve_pointer(pointer)
+    for part in schema_path:
+        node = node[int(part)] if isinstance(node, list) else node[part]
+        node = _deref(node) if part in ("$ref",) else node
+    return node
+
+
+def _resolve_pointer(pointer: str) -> Any:
+    node: Any = schema()
+    for part in pointer.lstrip("#/").split("/"):
+        if part:
+            node = node[int(part)] if isinstance(node, list) else node[part]
+    return _deref(node)
+
+
+def _deref(node: Any) -> Any:
+    while isinstance(node, dict) and "$ref" in node and len(node) <= 3:
+        node = _resolve_pointer(node["$ref"])
+    return node
+
+
+def _properties(node: Any) -> list[str]:
+    node = _deref(node)
+    return list(node.get("properties", {})) if isinstance(node, dict) else []
+
+
+def _branch_types(branch: Any) -> set[str]:
+    branch = _deref(branch)
+    if not isinstance(branch, dict):
+        return set()
+    t = branch.get("type")
+    if isinstance(t, str):
+        types = {t}
+    elif isinstance(t, list):
+        types = set(t)
+    elif "const" in branch:
+        types = {_json_type(branch["const"])}
+    elif "enum" in branch:
+        types = {_json_type(v) for v in branch["enum"]}
+    else:
+        types = set().union(*(_branch_types(b) for b in branch.get("anyOf", [])))
+    return types | ({"number"} if "integer" in types else set())
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    return {float: "number", str: "string", list: "array", dict: "object"}.get(type(value), "string")
+
+
+def _types(kind: Any) -> list[str]:
+    types = getattr(kind, "types", None) or []
+    return [str(t) for t in types]
+
+
+def _value_at(data: Any, path: tuple[Any, ...]) -> Any:
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _where(path: Path) -> str:
+    return f" (at {_dotted(path)})" if path else ""
+
+
+def _dotted(path: Path) -> str:
+    out = ""
+    for p in path:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
+
+
+def _show(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)[:80] if not isinstance(value, str) else value[:80]
+
+
+def _or(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]

@@ -1,0 +1,27 @@
+"""The deploy version of an environment (SPEC §9.3): the project's `version`, or the
+first 12 hex digits of sha256 over the environment's resolved form, the project
+settings that shape its output, and the bytes of its Python files."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+
+from envc.explain import env_entry
+from envc.model import ResolvedEnv, TaskCode
+from envc.project import Settings, project_hash_input
+
+
+def env_version(env: ResolvedEnv, code: Mapping[str, TaskCode], settings: Settings) -> str:
+    if settings.version is not None:
+        return settings.version
+    files = {c.file: c.sha256 for t in env.tasks if (c := code.get(t.fqn)) is not None}
+    payload = {
+        "format": 1,
+        "environment": env_entry(env, code, settings, with_from=False),
+        "project": project_hash_input(settings),
+        "code": dict(sorted(files.items())),
+    }
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]

@@ -1,0 +1,24 @@
+"""Shared pytest configuration.
+
+`--update-golden` is the one switch that rewrites golden files and expected outputs instead of
+comparing with them (STYLE.md habit 11); a reviewer then reads the diff like code.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite golden files and expected outputs instead of comparing",
+    )
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    """True when the run was started with `--update-golden`."""
+    return bool(request.config.getoption("--update-golden"))
