@@ -12,10 +12,13 @@ The round-trip property reads the output back three ways:
 
 from __future__ import annotations
 
+import collections
 import copy
+import enum
 import math
 import re
 import sys
+import types
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +95,8 @@ _Yaml12Loader.add_constructor("tag:yaml.org,2002:bool", _construct_bool12)
 
 _GO_MAP = {
     **dict.fromkeys(
-        "y Y yes Yes YES on On ON true True TRUE n N no No NO off Off OFF false False FALSE".split(),
+        "y Y yes Yes YES on On ON true True TRUE "
+        "n N no No NO off Off OFF false False FALSE".split(),
         "bool",
     ),
     **dict.fromkeys(["~", "null", "Null", "NULL", ""], "null"),
@@ -151,7 +155,7 @@ def _check_go_agrees(text: str) -> None:
                 pending += [key, value]
         elif isinstance(node, yaml.SequenceNode):
             pending += node.value
-        elif node is not None and node.style is None:
+        elif isinstance(node, yaml.ScalarNode) and node.style is None:
             assert _go_kind(node.value) == _PYYAML_KIND[node.tag], (node.value, text)
 
 
@@ -314,7 +318,8 @@ def test_top_level_key_order() -> None:
 
 def test_top_level_false_uses_nested_order() -> None:
     obj = {"kind": 1, "apiVersion": 1, "name": 1, "B": 1, "a": 1}
-    assert dump(obj, top_level=False).split(": 1\n")[:-1] == ["name", "B", "a", "apiVersion", "kind"]
+    keys = dump(obj, top_level=False).split(": 1\n")[:-1]
+    assert keys == ["name", "B", "a", "apiVersion", "kind"]
 
 
 def test_nested_key_order_name_first_then_code_points() -> None:
@@ -348,6 +353,27 @@ def test_other_scalars() -> None:
         "\"inf\": .inf\n\"n\": null\n\"nan\": .nan\nninf: -.inf\ns: 1.0e-07\nt: true\nx: 1.5\n"
     )
     _assert_round_trips(obj)
+
+
+def test_mapping_types_and_subclasses() -> None:
+    class Color(enum.StrEnum):
+        RED = "red"
+        YES = "yes"
+
+    class Size(enum.IntEnum):
+        BIG = 3
+
+    obj = {
+        "proxy": types.MappingProxyType({"b": 1, "name": "x"}),
+        "ordered": collections.OrderedDict([("z", Color.RED), ("a", Color.YES)]),
+        "l": [types.MappingProxyType({"k": Size.BIG}), Color.YES],
+    }
+    assert dump(obj) == (
+        'l:\n  - k: 3\n  - "yes"\nordered:\n  a: "yes"\n  z: red\n'
+        "proxy:\n  name: x\n  b: 1\n"
+    )
+    top = types.MappingProxyType({"kind": "K", "apiVersion": "v1"})
+    assert dump(top) == "apiVersion: v1\nkind: K\n"
 
 
 def test_very_long_key_uses_explicit_key() -> None:

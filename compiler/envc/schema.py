@@ -149,7 +149,7 @@ def _report(doc: Document, data: Any, err: Any, pointer: str, prefix: Path, sink
         sink.report(codes.MISSING_KEY, doc.span(path), f"missing required key `{err.kind.property}`{_where(path)}")
     elif kind == "AnyOf":
         _report_any_of(doc, value, node, pointer, err.schema_path, path, sink)
-    elif kind == "Type" and "boolean" in _types(err.kind) and value in _YAML11_BOOLS:
+    elif kind == "Type" and "boolean" in _types(err.kind) and isinstance(value, str) and value in _YAML11_BOOLS:
         sink.report(codes.YAML11_BOOLEAN, doc.span(path),
                     f"`{value}` is a string in YAML 1.2: write true or false{_where(path)}")
     elif kind in ("Enum", "Constant"):
@@ -168,9 +168,13 @@ def _report_any_of(
     doc: Document, value: Any, branches: Any, pointer: str, schema_path: list[Any], path: Path, sink: Sink
 ) -> None:
     """An anyOf failure: dig into the one branch of the value's JSON type, else list the forms."""
+    if isinstance(value, str) and value in _YAML11_BOOLS and any("boolean" in _branch_types(b) for b in branches):
+        sink.report(codes.YAML11_BOOLEAN, doc.span(path),
+                    f"`{value}` is a string in YAML 1.2: write true or false{_where(path)}")
+        return
     matching = [i for i, b in enumerate(branches) if _json_type(value) in _branch_types(b)]
     if len(matching) == 1:
-        sub = "/".join([pointer, *map(str, schema_path), str(matching[0])])
+        sub = f"{_locate(schema_path)[1]}/{matching[0]}"
         before = len(sink.items)
         _validate(doc, value, sub, path, sink)
         if len(sink.items) > before:
@@ -180,11 +184,22 @@ def _report_any_of(
 
 
 def _schema_at(pointer: str, schema_path: Iterable[Any]) -> Any:
-    node: Any = _resolve_pointer(pointer)
+    return _locate(schema_path)[0]
+
+
+def _locate(schema_path: Iterable[Any]) -> tuple[Any, str]:
+    """The schema node an error's absolute schema path points at, and its JSON pointer
+    (following `$ref`s, so the pointer names where the node really is)."""
+    node: Any = schema()
+    where = "#"
     for part in schema_path:
+        if part == "$ref" and isinstance(node, dict):
+            where = node["$ref"]
+            node = _resolve_pointer(where)
+            continue
         node = node[int(part)] if isinstance(node, list) else node[part]
-        node = _deref(node) if part in ("$ref",) else node
-    return node
+        where = f"{where}/{part}"
+    return node, where
 
 
 def _resolve_pointer(pointer: str) -> Any:
@@ -192,7 +207,7 @@ def _resolve_pointer(pointer: str) -> Any:
     for part in pointer.lstrip("#/").split("/"):
         if part:
             node = node[int(part)] if isinstance(node, list) else node[part]
-    return _deref(node)
+    return node
 
 
 def _deref(node: Any) -> Any:

@@ -32,22 +32,32 @@ booleans, ``1:30`` (sexagesimal) and ``017``/``0b101``/``1_000`` to integers,
 and treats U+0085/U+2028/U+2029 as line breaks; go-yaml additionally accepts
 ``0X1F``/``0O17``/``1e3`` style numbers and strips every ``_`` before parsing a
 number.  The quoting test below is the union of all of these, made
-deliberately broad (any string that merely *looks* like one of those forms is
-quoted).
+deliberately broad: any string that merely *looks* like one of those forms is
+quoted (e.g. ``2001-12-14-x``, ``1_``, ``0x``, ``tRuE``, ``inf``, ``nan``), as is
+any string with a leading indicator character (except ``-``, ``?`` or ``:``
+followed by a non-space, as in ``--inputs``), ``: `` or `` #`` inside, a
+trailing ``:``, leading/trailing spaces, a leading ``---``/``...``, or any
+character for which ``str.isprintable()`` is false (TAB, controls, NBSP, ...).
 
-Otherwise-unsafe single-line strings are double-quoted with JSON escapes
+Unsafe single-line strings are double-quoted with JSON escapes
 (``json.dumps(s, ensure_ascii=False)``); the few characters JSON leaves raw but
 YAML cannot carry raw inside double quotes (DEL, C1 controls including NEL,
 U+2028/U+2029, BOM, U+FFFE/U+FFFF, lone surrogates) are additionally written as
-``\\uXXXX`` escapes.  Strings containing ``\\n`` are block literals (``|``
-when they end with exactly one newline, ``|-`` with none, ``|+`` with more,
-plus the indentation indicator ``2`` when the first non-empty line starts with
-a space or a tab, which would otherwise be taken for indentation); when a literal cannot carry the string (``\\r``, control characters,
-or nothing but newlines) it is double-quoted instead.  Trailing empty lines
-of a ``|+`` literal are written as indentation-only lines so that the document
-still ends with exactly one newline.  Keys are quoted by the same rule as
-values (a key never becomes a block literal), and a key whose text exceeds
-YAML's 1024-character implicit-key limit is written as an explicit ``? key``.
+``\\uXXXX`` escapes.
+
+Strings containing ``\\n`` are block literals: ``|`` when they end with exactly
+one newline, ``|-`` with none, ``|+`` with more, plus the indentation indicator
+``2`` when the first non-empty line starts with a space or a tab (which would
+otherwise be taken for indentation).  Content is always indented two columns
+past the key or the ``- ``, so the indicator is always ``2``.  Empty lines are
+written empty, except the trailing ones of a ``|+`` literal, which are written
+as indentation-only lines so that the document still ends with exactly one
+newline.  When a literal cannot carry the string (``\\r``, control characters,
+or nothing but newlines) it is double-quoted instead.
+
+Keys are quoted by the same rule as values (a key never becomes a block
+literal); a key longer than YAML's 1024-character implicit-key limit is written
+as an explicit ``? key`` followed by ``: value`` on the next line.
 """
 
 from __future__ import annotations
@@ -98,6 +108,7 @@ _LITERAL_BAD_RE = re.compile(
 )
 # Implicit keys are limited to 1024 characters; stay well clear (UTF-8 bytes).
 _MAX_IMPLICIT_KEY = 1000
+
 
 # --------------------------------------------------------------------------- scalars
 
@@ -188,13 +199,13 @@ def _emit_literal(lit: _Literal, pad: str, out: list[str]) -> None:
 
 @lru_cache(maxsize=65536)
 def _after_key(s: str) -> str:
-    """``: value\n`` for a string written inline after a mapping key."""
+    """``: value`` and the line break, for a string written after a mapping key."""
     return ": " + _inline(s) + "\n"
 
 
 @lru_cache(maxsize=65536)
 def _after_lead(s: str) -> str:
-    """``- value\n`` for a string written inline as a sequence item."""
+    """``- value`` and the line break, for a string written as a sequence item."""
     return "- " + _inline(s) + "\n"
 
 
