@@ -89,7 +89,8 @@ def explain_text(entry: dict[str, object]) -> str:
     width = max((len(k) for k in fields), default=0)
     for key, f in fields.items():
         origin = f.get("from", {})
-        where = f"{origin['file']}:{origin['line']}" if "file" in origin else ""
+        doc = f"{origin['document']} " if origin.get("document") else ""
+        where = f"{doc}{origin['file']}:{origin['line']}" if "file" in origin else ""
         value = json.dumps(f["value"], ensure_ascii=False, sort_keys=False)
         lines.append(f"  {key:<{width}}  {value}  [{origin.get('tier', '?')}{' ' + where if where else ''}]")
         for m in f.get("merged_from", []):

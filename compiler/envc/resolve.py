@@ -230,9 +230,10 @@ def _check_drops(old: Any, new: Any, doc: Document, path: Path, prev: Origin, si
         return
     if dropped:
         where = f"`{prev.document}`" if prev.tier != "project" else "the project defaults"
-        related = (Related(f"the inherited value was set by {where} here", prev.span),) if prev.span else ()
+        pspan = prev.doc.key_span(prev.path) if prev.doc is not None else None
+        related = (Related(f"the inherited value was set by {where} here", pspan),) if pspan else ()
         what = ", ".join(f"`{d}`" for d in dropped)
-        sink.report(codes.REPLACE_DROPS, doc.span(path),
+        sink.report(codes.REPLACE_DROPS, doc.key_span(path),
                     f"`{path[-1]}` replaces the inherited value whole and drops {what}; "
                     "write !merge (mappings) or !append (lists) to keep them, or !replace to confirm",
                     related)

@@ -1,0 +1,5 @@
+"""`python -m envc`: the same as the `envc` command."""
+
+from envc.cli import main
+
+main()

@@ -1,0 +1,5 @@
+"""Reporting."""
+
+
+def weekly_summary(week: str) -> str:
+    return week
