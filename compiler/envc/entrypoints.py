@@ -36,6 +36,7 @@ class _Reader:
     def __init__(self, root: FsPath, sink: Sink) -> None:
         self.root, self.sink = root.resolve(), sink
         self.cache: dict[str, _Module | None] = {}
+        self.found: dict[str, tuple[str, str] | str] = {}
 
     def module(self, rel: str, name: str) -> _Module | None:
         if rel not in self.cache:
@@ -61,7 +62,12 @@ class _Reader:
         return _Module(name, rel, hashlib.sha256(data).hexdigest(), functions)
 
     def find(self, spec: str) -> tuple[str, str] | str:
-        """(file, module) for `path.py` or `dotted.module`, or an error message."""
+        """(file, module) for `path.py` or `dotted.module`, or an error message (cached)."""
+        if spec not in self.found:
+            self.found[spec] = self._find(spec)
+        return self.found[spec]
+
+    def _find(self, spec: str) -> tuple[str, str] | str:
         if spec.endswith(".py"):
             return self._by_path(spec)
         parts = spec.split(".")

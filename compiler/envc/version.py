@@ -17,9 +17,11 @@ def env_version(env: ResolvedEnv, code: Mapping[str, TaskCode], settings: Settin
     if settings.version is not None:
         return settings.version
     files = {c.file: c.sha256 for t in env.tasks if (c := code.get(t.fqn)) is not None}
+    entry = env_entry(env, code, settings, with_from=False)
+    del entry["extends"]  # parent names never enter the hash (SPEC §9.3)
     payload = {
         "format": 1,
-        "environment": env_entry(env, code, settings, with_from=False),
+        "environment": entry,
         "project": project_hash_input(settings),
         "code": dict(sorted(files.items())),
     }

@@ -78,7 +78,8 @@ def resolver_args(serialized: dict[str, Any]) -> dict[str, Any] | None:
             candidates.append(c.get("args"))
     for args in candidates:
         if args and "mod" in args and "instance" in args:
-            return {"module": args[args.index("mod") + 1], "instance": args[args.index("instance") + 1]}
+            return {"module": args[args.index("mod") + 1],
+                    "instance": args[args.index("instance") + 1]}
     return None
 
 
@@ -100,9 +101,11 @@ def reduce(case: str, oracle: dict[str, Any], raw: bytes) -> dict[str, Any]:
         "source": f"flyte-oracle/expected/{case}.json",
         "source_sha256": hashlib.sha256(raw).hexdigest(),
         "flyte_version": oracle.get("flyte_version"),
-        "context": {k: oracle["context"][k] for k in ("project", "domain", "org", "module")} if "context" in oracle else None,
+        "context": ({k: oracle["context"][k] for k in ("project", "domain", "org", "module")}
+                    if "context" in oracle else None),
         "error": oracle.get("error"),
-        "environments": [reduce_env(e) for e in oracle.get("environments", []) if e.get("kind") == "task"],
+        "environments": [reduce_env(e) for e in oracle.get("environments", [])
+                         if e.get("kind") == "task"],
         "deploy_plan": oracle.get("deploy_plan"),
         "warnings": oracle.get("warnings"),
     }
@@ -116,7 +119,8 @@ def extract(case: str, oracle_dir: Path, copy_source: bool = True) -> Path:
     dest = HERE / case
     dest.mkdir(parents=True, exist_ok=True)
     target = dest / "expected_sdk.json"
-    target.write_text(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    target.write_text(text, encoding="utf-8")
     if copy_source:
         shutil.copyfile(oracle_dir / "cases" / f"{case}.py", dest / f"{case}.py")
     return target
@@ -125,7 +129,8 @@ def extract(case: str, oracle_dir: Path, copy_source: bool = True) -> Path:
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("cases", nargs="*", help="case names (default: every case in CASES)")
-    ap.add_argument("--oracle", type=Path, default=DEFAULT_ORACLE, help=f"the flyte-oracle folder (default: {DEFAULT_ORACLE})")
+    ap.add_argument("--oracle", type=Path, default=DEFAULT_ORACLE,
+                    help=f"the flyte-oracle folder (default: {DEFAULT_ORACLE})")
     ap.add_argument("--no-copy-source", action="store_true", help="do not copy cases/<case>.py")
     args = ap.parse_args(argv)
     for case in args.cases or CASES:

@@ -136,26 +136,33 @@ def _resources(c: dict[str, Any], res: Mapping[str, Any]) -> None:
 
 
 def _env(c: dict[str, Any], p: PodInput, sink: Sink) -> None:
-    entries: list[tuple[dict[str, Any], Span | None]] = []
+    """env_vars, then secret env vars, then the template's env; a repeated name is an error."""
+    entries: list[tuple[dict[str, Any], Value, str | int]] = []
     env_vars = p.fields["env_vars"]
     for k, v in (env_vars.value or {}).items():
-        entries.append(({"name": str(k), "value": str(v)}, env_vars.part(k).span))
+        entries.append(({"name": str(k), "value": str(v)}, env_vars, k))
     secrets = p.fields["secrets"]
     for i, s in enumerate(normalise("secrets", secrets.value, p.settings)):
         if s["mount"] is None:
             ref = {"secretKeyRef": {"name": secret_name(s["key"], s["group"]), "key": s["key"]}}
-            entries.append(({"name": s["as_env_var"], "valueFrom": ref}, secrets.part(i).span))
-    template_span = p.fields["pod_template"].origin.span
-    entries.extend((e, template_span) for e in c.get("env") or [])
-    seen: dict[str, Span | None] = {}
-    for entry, span in entries:
-        name = entry.get("name")
+            entries.append(({"name": s["as_env_var"], "valueFrom": ref}, secrets, i))
+    template = p.fields["pod_template"]
+    entries.extend((e, template, "") for e in c.get("env") or [])
+    seen: dict[str, tuple[Value, str | int]] = {}
+    for entry, value, key in entries:
+        name = str(entry.get("name"))
         if name in seen:
-            sink.report(codes.DUPLICATE_ENV, span, f"env var `{name}` is set twice",
-                        _rel("first set here", seen[name]))
-        seen[str(name)] = span
+            first = _where(*seen[name])
+            sink.report(codes.DUPLICATE_ENV, _where(value, key), f"env var `{name}` is set twice",
+                        _rel("first set here", first))
+        seen[name] = (value, key)
     if entries:
-        c["env"] = [e for e, _ in entries]
+        c["env"] = [e for e, _, _ in entries]
+
+
+def _where(value: Value, key: str | int) -> Span | None:
+    """Spans are computed only for diagnostics: building them for every entry is costly."""
+    return value.origin.span if key == "" else value.part(key).span
 
 
 def _secret_mounts(secrets: Any) -> list[str]:
