@@ -1,8 +1,14 @@
-"""Lowering entry point: every object of the project in deploy order (SPEC §8, §9.2)."""
+"""Lowering entry point: every object of the project in deploy order (SPEC §8, §9.2).
+
+The work is cut into *units* (an environment, or a Workflow step), each lowered on
+its own from the shared, read-only `Plan`: units are independent, so they can be
+lowered in any order or in several processes (docs/performance.md).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from envc import codes
 from envc.checks.depends import depth
@@ -18,69 +24,103 @@ from envc.version import env_version
 KIND_ORDER = ("PodTemplate", "Deployment", "Service", "HorizontalPodAutoscaler", "DomainMapping", "Ingress")
 
 
-def lower(resolved: Resolved, code: Mapping[str, TaskCode], sink: Sink) -> list[Obj]:
+@dataclass(frozen=True, slots=True)
+class Plan:
+    resolved: Resolved
+    code: Mapping[str, TaskCode]
+    depths: Mapping[str, int]
+    versions: Mapping[str, str]
+    env_of_task: Mapping[str, ResolvedEnv]
+
+
+Unit = tuple[str, int]  # ("env", index into environments) or ("step", index into invocations)
+
+
+def plan(resolved: Resolved, code: Mapping[str, TaskCode]) -> Plan:
     settings = resolved.project.settings
     envs = resolved.environments
-    depths = depth(envs)
     versions = {n: env_version(e, code, settings) for n, e in envs.items() if e.kind == "TaskEnvironment"}
-    objs: list[Obj] = []
-    for env in envs.values():
-        if env.kind == "TaskEnvironment":
-            objs.extend(_task_env(env, versions[env.name], depths[env.name], resolved, code, sink))
     env_of = {t.fqn: e for e in envs.values() for t in e.tasks}
-    for i, inv in enumerate(resolved.invocations):
-        task_env = env_of[inv.task_fqn]
-        if inv.task_fqn in code:
-            objs.append(_step(inv, i, task_env, versions[task_env.name], depths[task_env.name], resolved, code, sink))
-    _collisions(objs, sink)
-    return sorted(objs, key=_order)
+    return Plan(resolved, code, depth(envs), versions, env_of)
 
 
-def _order(o: Obj) -> tuple[object, ...]:
-    return (o.group_order, o.step_index, KIND_ORDER.index(o.kind), o.name)
+def units(p: Plan) -> list[Unit]:
+    envs = [("env", i) for i in range(len(p.resolved.environments))]
+    return envs + [("step", i) for i in range(len(p.resolved.invocations))]
 
 
-def _task_env(env: ResolvedEnv, version: str, wave: int, resolved: Resolved,
-              code: Mapping[str, TaskCode], sink: Sink) -> list[Obj]:
-    settings = resolved.project.settings
-    source = env.source.doc.file
+def lower_units(p: Plan, todo: Iterable[Unit], sink: Sink) -> list[Obj]:
+    envs = list(p.resolved.environments.values())
+    out: list[Obj] = []
+    for kind, i in todo:
+        if kind == "env":
+            out.extend(lower_env(p, envs[i], sink))
+        else:
+            out.extend(lower_step(p, p.resolved.invocations[i], i, sink))
+    return out
+
+
+def lower(resolved: Resolved, code: Mapping[str, TaskCode], sink: Sink) -> list[Obj]:
+    """Every object, checked for collisions, in deploy order."""
+    p = plan(resolved, code)
+    objs = lower_units(p, units(p), sink)
+    check_collisions(objs, sink)
+    return sort_objects(objs)
+
+
+def sort_objects(objs: list[Obj]) -> list[Obj]:
+    return sorted(objs, key=lambda o: (o.group_order, o.step_index, KIND_ORDER.index(o.kind), o.name))
+
+
+def lower_env(p: Plan, env: ResolvedEnv, sink: Sink) -> list[Obj]:
+    if env.kind == "TaskEnvironment":
+        return _task_env(p, env, sink)
+    return []  # AppEnvironment: lowered by the apps work (SPEC §7, §8.3)
+
+
+def _task_env(p: Plan, env: ResolvedEnv, sink: Sink) -> list[Obj]:
+    settings = p.resolved.project.settings
+    source, wave, version = env.source.doc.file, p.depths[env.name], p.versions[env.name]
     group = (0, wave, env.name)
-    span = env.source.span
     if reusable(env.fields["reusable"].value) is not None:
-        manifests = pool_objects(env, version, source, wave, resolved.templates, settings, sink)
-        return [Obj(k8s(env.name), m["kind"], m["metadata"]["name"], source, m, wave, group, 0, span) for m in manifests]
+        manifests = pool_objects(env, version, source, wave, p.resolved.templates, settings, sink)
+        return [Obj(k8s(env.name), m["kind"], m["metadata"]["name"], source, m, wave, group, 0, env.source.span)
+                for m in manifests]
     out = []
     for task in env.tasks:
-        if task.fqn not in code:
+        if task.fqn not in p.code:
             continue
         name = k8s(f"{env.name}-{task.key}")
         m = task_pod_template(
             name=name, env=env.name, task_key=task.key, fqn=task.fqn, fields=task.fields,
-            code=code[task.fqn], version=version, source=source, wave=wave,
-            templates=resolved.templates, settings=settings, sink=sink,
+            code=p.code[task.fqn], version=version, source=source, wave=wave,
+            templates=p.resolved.templates, settings=settings, sink=sink,
         )
         out.append(Obj(k8s(env.name), "PodTemplate", name, source, m, wave, group, 0,
                        task.doc.key_span(task.path)))
     return out
 
 
-def _step(inv: Invocation, index: int, env: ResolvedEnv, version: str, wave: int, resolved: Resolved,
-          code: Mapping[str, TaskCode], sink: Sink) -> Obj:
-    settings = resolved.project.settings
-    source = inv.doc.file
+def lower_step(p: Plan, inv: Invocation, index: int, sink: Sink) -> list[Obj]:
+    env = p.env_of_task.get(inv.task_fqn)
+    if env is None or inv.task_fqn not in p.code:
+        return []
+    settings = p.resolved.project.settings
+    source, wave = inv.doc.file, p.depths[env.name]
     task_key = inv.task_fqn.split(".", 1)[1]
     name = k8s(f"{inv.workflow}-{inv.step}")
     m = task_pod_template(
         name=name, env=env.name, task_key=task_key, fqn=inv.task_fqn, fields=inv.fields,
-        code=code[inv.task_fqn], version=version, source=source, wave=wave,
-        templates=resolved.templates, settings=settings, sink=sink,
+        code=p.code[inv.task_fqn], version=p.versions[env.name], source=source, wave=wave,
+        templates=p.resolved.templates, settings=settings, sink=sink,
         extra_labels={"envc.dev/workflow": k8s(inv.workflow), "envc.dev/step": k8s(inv.step)},
     )
-    return Obj(k8s(inv.workflow), "PodTemplate", name, source, m, wave, (1, 0, inv.workflow), index,
-               inv.doc.span(inv.path))
+    return [Obj(k8s(inv.workflow), "PodTemplate", name, source, m, wave, (1, 0, inv.workflow), index,
+                inv.doc.span(inv.path))]
 
 
-def _collisions(objs: list[Obj], sink: Sink) -> None:
+def check_collisions(objs: list[Obj], sink: Sink) -> None:
+    """Every (API group, kind, namespace, name) and output path is produced once (SPEC §6.3)."""
     seen: dict[object, Obj] = {}
     for o in sorted(objs, key=lambda o: (o.source, str(o.origin), o.path)):
         ns = o.manifest["metadata"].get("namespace")
