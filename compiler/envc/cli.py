@@ -20,7 +20,7 @@ EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 def _common(f: Callable[..., Any]) -> Callable[..., Any]:
     f = click.option("--project", "project", metavar="PATH", help="envc.yaml, or the directory holding it (default: found by walking up from the current directory).")(f)
-    f = click.option("--format", "fmt", type=click.Choice(["human", "json"]), default="human", show_default=True, help="How diagnostics are printed.")(f)
+    f = click.option("--format", "fmt", type=click.Choice(["human", "json", "github", "sarif"]), default="human", show_default=True, help="How diagnostics are printed on stderr: human (source line and caret; colour on a terminal unless NO_COLOR), json, github (workflow commands: annotations on a pull request) or sarif (SARIF 2.1.0, for code scanning).")(f)
     f = click.option("--strict", is_flag=True, help="Treat warnings as errors.")(f)
     return f
 
@@ -78,6 +78,18 @@ def schema() -> None:
     from envc.schema import schema_text
 
     click.echo(schema_text(), nl=False)
+
+
+@main.command()
+@click.option("--base", default="HEAD", show_default=True, metavar="REV", help="The git revision to compare the working tree with.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True, help="text for a terminal, markdown for a pull-request comment, json for tools.")
+@click.option("--exit-code", is_flag=True, help="Exit 1 when something changed (like `git diff --exit-code`).")
+@click.option("--project", "project", metavar="PATH", help="envc.yaml, or the directory holding it.")
+def diff(base: str, fmt: str, exit_code: bool, project: str | None) -> None:
+    """What changes in the emitted objects between git REV and the working tree."""
+    from envc.diff_run import Options, run
+
+    _finish(lambda: run(Options(project, base, fmt, exit_code), cwd()))
 
 
 def _finish(run: Callable[[], int]) -> NoReturn:

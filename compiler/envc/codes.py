@@ -3,7 +3,7 @@
 Ids are stable (E = error, W = warning); names written `like-this` in SPEC.md are
 binding.  Ranges: 1xx loading, 2xx project and schema, 3xx inheritance, 4xx tasks,
 reuse and Python entrypoints, 5xx values (resources, secrets, images, names,
-depends_on), 6xx pod templates, 8xx output.  `docs/diagnostics.md` lists them.
+depends_on), 6xx pod templates, 7xx apps, 8xx output.  `docs/diagnostics.md` lists them.
 """
 
 from __future__ import annotations
@@ -27,6 +27,11 @@ class Code:
     @property
     def severity(self) -> Severity:
         return Severity.ERROR if self.id.startswith("E") else Severity.WARNING
+
+    @property
+    def example(self) -> str:
+        """A failing example (`EXAMPLES` below): what docs/diagnostics.md shows and runs."""
+        return EXAMPLES.get(self.id, "")
 
     def __str__(self) -> str:
         return f"{self.id} {self.name}"
@@ -125,9 +130,654 @@ RUN_AS_ROOT = _c("E607", "run-as-root", "runAsUser: 0", "run as a non-root UID")
 UID_UNVERIFIABLE = _c("W601", "uid-unverifiable", "run_as_user: null leaves runAsNonRoot to the image", "set security.run_as_user")
 BAD_TEMPLATE = _c("E608", "invalid-pod-template", "a pod template's spec has the wrong shape", "fix the PodSpec")
 
+# 7xx: apps (SPEC §7, §8.3); apps also report E202, E416, E505, E515, E606, W401
+RESERVED_PORT = _c("E701", "reserved-port", "an app port the runtime reserves", "pick another port, e.g. 8080")
+BAD_PORT_NAME = _c("E702", "invalid-port-name", "a port name the target does not accept", "on knative use http1 or h2c; on kubernetes an IANA service name")
+APP_REPLICAS = _c("E703", "app-replicas", "app replicas 0, [0, 0], max < 1 or max < min", "allow at least one replica, e.g. [0, 1]")
+PARAMETERS_NEED_FSERVE = _c("E704", "parameters-need-fserve", "`parameters` with a custom command that does not start with fserve", "use `args` instead of `command`, or drop the parameters")
+PARAMETER_NO_VALUE = _c("E705", "parameter-no-value", "a parameter without a value", "give the parameter a `value`")
+DUPLICATE_PARAMETER = _c("E706", "duplicate-parameter", "two parameters with the same name", "rename one of them")
+BAD_COMMAND_LINE = _c("E707", "invalid-command-line", "a command or args string that cannot be split like a shell line", "close the quotes, or write a list")
+RESERVED_ENV_VAR = _c("E708", "reserved-env-var", "an env var Knative sets itself (PORT, K_SERVICE, K_CONFIGURATION, K_REVISION)", "rename the env var")
+RESERVED_CONTAINER = _c("E709", "reserved-container-name", "a container named queue-proxy on the knative target", "rename the container")
+RESERVED_MOUNT_PATH = _c("E710", "reserved-mount-path", "a volume mounted at /, /dev or /dev/log on the knative target", "mount it elsewhere")
+KNATIVE_FEATURE_DISABLED = _c("E711", "knative-feature-disabled", "a pod field Knative accepts only behind a config-features flag the project does not list", "enable the flag on the cluster and list it in apps.knative.features, or drop the field")
+KNATIVE_UNSUPPORTED = _c("E712", "knative-unsupported-field", "a pod or container field Knative never accepts", "remove the field, or use the kubernetes target")
+KNATIVE_PORTS = _c("E713", "knative-multiple-ports", "more than one container port in a Knative Service's pod", "expose one port, on the app container")
+APP_CONTAINER_MISSING = _c("E714", "app-container-missing", "an app's pod template has no container named `app`", "name the template's primary container `app`")
+SUBDOMAIN_NEEDS_DOMAIN = _c("E715", "subdomain-needs-base-domain", "`domain.subdomain` without the project's `apps.domain`", "set apps.domain in envc.yaml, or use custom_domain")
+BAD_HOST = _c("E716", "invalid-host", "an app host name that is not a DNS-1123 subdomain", "fix the subdomain or custom_domain")
+UNFILLED_PLACEHOLDER = _c("W701", "unfilled-placeholder", "an app's raw data path is a `{{...}}` placeholder nothing fills", "set runtime.app_raw_data_path to a concrete URI")
+METRIC_IGNORED = _c("W702", "metric-ignored", "`scaling.metric` on the kubernetes target (the HPA scales on CPU)", "remove the metric, or use the knative target")
+AUTH_NOT_ENFORCED = _c("W703", "auth-not-enforced", "requires_auth with a domain but no apps.auth_annotations", "set apps.auth_annotations for your ingress's auth, or write requires_auth: false")
+NO_APP_PROCESS = _c("W704", "no-app-process", "an app with the fserve runtime and no `args`: fserve has nothing to run", "set `args` to the program to serve, or a `command`")
+PARAMETERS_IGNORED = _c("W705", "parameters-ignored", "`parameters` beside a custom fserve command, which is kept as written", "use command: null, or pass --parameters yourself")
+
 # 8xx: output (SPEC §9)
 FOREIGN_FILE = _c("E801", "foreign-file-collision", "a file without the envc header is in the way of a generated file", "move the file away")
 WRITE_FAILED = _c("E802", "write-failed", "the output could not be written", "check the output directory")
+
+
+# A failing example per code: the text of `envs/a.yaml`, or `-- <path> --` sections when it
+# takes several files (the tests/cases format; envc.yaml defaults to `envc: 1`, `project: t`).
+# docs/diagnostics.md shows each with what envc reports for it, and tests/test_codes.py runs
+# them: every example must produce its code.  An example that is only a `#` comment describes
+# a situation a snippet cannot hold (an unreadable file, 11 MiB); the test lists those.
+EXAMPLES: dict[str, str] = {
+    "E100": """\
+# envs/a.yaml matches `sources` but cannot be read (no permission, an I/O error)
+""",
+    "E101": """\
+kind: TaskEnvironment
+name: [a
+""",
+    "E102": """\
+# envs/a.yaml, saved as Latin-1: the byte 0xE9 of `café` is not UTF-8
+kind: TaskEnvironment
+name: a
+description: café
+""",
+    "E103": """\
+# envs/a.yaml: 11 MiB of YAML (generated, or a data dump in the sources)
+""",
+    "E104": """\
+kind: TaskEnvironment
+name: a
+x: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]   # 101 levels
+""",
+    "E105": """\
+kind: TaskEnvironment
+name: a
+x: &x 1
+y: [*x, *x, *x, *x, *x, *x, *x, *x]   # ... 10,001 aliases in the file
+""",
+    "E106": """\
+kind: TaskEnvironment
+name: a
+l0: &l0 [x]
+l1: &l1 [*l0, *l0, *l0, *l0, *l0, *l0, *l0, *l0, *l0, *l0]
+l2: &l2 [*l1, *l1, *l1, *l1, *l1, *l1, *l1, *l1, *l1, *l1]
+l3: &l3 [*l2, *l2, *l2, *l2, *l2, *l2, *l2, *l2, *l2, *l2]
+l4: &l4 [*l3, *l3, *l3, *l3, *l3, *l3, *l3, *l3, *l3, *l3]
+l5: &l5 [*l4, *l4, *l4, *l4, *l4, *l4, *l4, *l4, *l4, *l4]
+l6: &l6 [*l5, *l5, *l5, *l5, *l5, *l5, *l5, *l5, *l5, *l5]
+""",
+    "E107": """\
+kind: TaskEnvironment
+name: a
+image: python:3.12
+image: python:3.11
+""",
+    "E108": """\
+kind: TaskEnvironment
+name: a
+resources:
+  <<: {cpu: "1"}
+""",
+    "E109": """\
+kind: TaskEnvironment
+name: a
+image: !!python/name:os.system
+""",
+    "E110": """\
+kind: TaskEnvironment
+name: a
+env_vars:
+  1: one
+""",
+    "E111": """\
+- kind: TaskEnvironment
+- name: a
+""",
+    "E112": """\
+kind: TaskEnvironment
+name: a
+image: !merge python:3.12
+""",
+    "E200": """\
+# envc validate, run in a directory with no envc.yaml in it or above it
+""",
+    "E201": """\
+kind: TaskEnvironment
+name: a
+resouces: {cpu: "1"}
+""",
+    "E202": """\
+kind: TaskEnvironment
+name: a
+interruptible: 3
+""",
+    "E203": """\
+kind: Workflow
+name: nightly
+steps:
+  - name: big
+""",
+    "E204": """\
+kind: TaskEnvironment
+name: a
+interruptible: yes
+""",
+    "E205": """\
+kind: TaskEnviroment
+name: a
+""",
+    "E206": """\
+kind: TaskEnvironment
+name: a
+---
+kind: AppEnvironment
+name: a
+""",
+    "E207": """\
+-- envc.yaml --
+envc: 1
+project: Acme_Corp
+-- envs/a.yaml --
+kind: TaskEnvironment
+name: a
+""",
+    "E208": """\
+-- envc.yaml --
+envc: 1
+project: t
+defaults:
+  depends_on: [db]
+-- envs/a.yaml --
+kind: TaskEnvironment
+name: a
+""",
+    "E209": """\
+kind: TaskEnvironment
+name: a
+tasks:
+  f:
+    resources: {cpu: "2"}
+""",
+    "E210": """\
+kind: TaskEnvironment
+name: Analytics
+""",
+    "E211": """\
+-- envc.yaml --
+envc: 1
+project: t
+kubernetes_version: "1.99"
+-- envs/a.yaml --
+kind: TaskEnvironment
+name: a
+""",
+    "W201": """\
+-- envc.yaml --
+envc: 1
+project: t
+sources: ["environments/*.yaml"]
+""",
+    "E301": """\
+kind: TaskEnvironment
+name: a
+extends: b
+---
+kind: TaskEnvironment
+name: b
+extends: a
+""",
+    "E302": """\
+kind: TaskEnvironment
+name: base
+---
+kind: TaskEnvironment
+name: a
+extends: bsae
+""",
+    "E303": """\
+kind: PodTemplate
+name: base
+---
+kind: TaskEnvironment
+name: a
+extends: base
+""",
+    "E304": """\
+kind: TaskEnvironment
+name: a
+extends: a
+""",
+    "E305": """\
+kind: TaskEnvironment
+name: base
+secrets: [openai-key]
+---
+kind: TaskEnvironment
+name: a
+extends: base
+secrets: !append [openai-key]
+""",
+    "W301": """\
+kind: TaskEnvironment
+name: base
+resources: {cpu: "2", memory: 4Gi}
+---
+kind: TaskEnvironment
+name: a
+extends: base
+resources: {memory: 16Gi}   # drops cpu
+""",
+    "E401": """\
+kind: TaskEnvironment
+name: a
+tasks:
+  f: {}
+""",
+    "E402": """\
+kind: TaskEnvironment
+name: a
+module: pipelines.missing
+tasks:
+  f: {}
+""",
+    "E403": """\
+-- envs/a.yaml --
+kind: TaskEnvironment
+name: a
+tasks:
+  proces_data:
+    entrypoint: pipelines/jobs.py:proces_data
+-- pipelines/jobs.py --
+def process_data(): ...
+""",
+    "E404": """\
+-- envs/a.yaml --
+kind: TaskEnvironment
+name: a
+module: pipelines.jobs
+tasks:
+  f: {}
+-- pipelines/jobs.py --
+def f(:
+""",
+    "E405": """\
+kind: TaskEnvironment
+name: a
+tasks:
+  f:
+    entrypoint: ../other/jobs.py:f
+""",
+    "E406": """\
+-- envs/a.yaml --
+kind: TaskEnvironment
+name: a
+module: pipelines.jobs
+tasks:
+  f: {async: true}
+-- pipelines/jobs.py --
+def f(): ...
+""",
+    "E407": """\
+-- envs/a.yaml --
+kind: TaskEnvironment
+name: a
+tasks:
+  f:
+    entrypoint: pipelines/jobs.py:f
+    async: true
+-- pipelines/jobs.py --
+async def f(): ...
+""",
+    "E408": """\
+-- envs/a.yaml --
+kind: TaskEnvironment
+name: a
+tasks:
+  train:
+    entrypoint: pipelines/jobs.py:fit
+-- pipelines/jobs.py --
+def fit(): ...
+""",
+    "E409": """\
+kind: TaskEnvironment
+name: a
+tasks:
+  f:
+    entrypoint: pipelines/jobs.py
+""",
+    "E410": """\
+-- envs/a.yaml --
+kind: TaskEnvironment
+name: a
+resources: {cpu: "1"}
+reusable: {concurrency: 4}
+tasks:
+  f:
+    entrypoint: pipelines/jobs.py:f
+-- pipelines/jobs.py --
+def f(): ...   # not async
+""",
+    "E411": """\
+-- envs/a.yaml --
+kind: PodTemplate
+name: gpu
+---
+kind: TaskEnvironment
+name: a
+reusable: {}
+tasks:
+  f:
+    entrypoint: pipelines/jobs.py:f
+    pod_template: gpu
+-- pipelines/jobs.py --
+def f(): ...
+""",
+    "E412": """\
+-- envs/a.yaml --
+kind: TaskEnvironment
+name: a
+reusable: {}
+tasks:
+  f:
+    entrypoint: pipelines/jobs.py:f
+    service_account: other
+-- pipelines/jobs.py --
+def f(): ...
+""",
+    "E413": """\
+kind: TaskEnvironment
+name: a
+reusable: {idle_ttl: 10s}
+""",
+    "E414": """\
+kind: TaskEnvironment
+name: a
+reusable: {replicas: [3, 1]}
+""",
+    "E415": """\
+kind: TaskEnvironment
+name: a
+reusable: true
+""",
+    "E416": """\
+kind: TaskEnvironment
+name: a
+reusable: {replicas: [1, 4]}   # no resources.cpu
+""",
+    "E417": """\
+-- envs/a.yaml --
+kind: TaskEnvironment
+name: a
+tasks:
+  process_data:
+    entrypoint: pipelines/jobs.py:process_data
+---
+kind: Workflow
+name: nightly
+steps:
+  - task: a.proces_data
+-- pipelines/jobs.py --
+def process_data(): ...
+""",
+    "W401": """\
+kind: TaskEnvironment
+name: a
+resources: {cpu: "1"}
+reusable: {replicas: [0, 4]}
+""",
+    "W402": """\
+kind: TaskEnvironment
+name: a
+description: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
+""",
+    "E501": """\
+kind: TaskEnvironment
+name: a
+resources: {cpu: two}
+""",
+    "E502": """\
+kind: TaskEnvironment
+name: a
+resources: {memory: [8Gi, 4Gi]}
+""",
+    "E503": """\
+kind: TaskEnvironment
+name: a
+resources: {gpu: "A100:9"}
+""",
+    "E504": """\
+kind: TaskEnvironment
+name: a
+secrets:
+  - {key: token, mount: /etc/secrets, as_env_var: TOKEN}
+""",
+    "E505": """\
+-- envs/a.yaml --
+kind: TaskEnvironment
+name: a
+env_vars: {GH_TOKEN: x}
+secrets:
+  - {key: token, group: github, as_env_var: GH_TOKEN}
+tasks:
+  f:
+    entrypoint: pipelines/jobs.py:f
+-- pipelines/jobs.py --
+def f(): ...
+""",
+    "E506": """\
+kind: TaskEnvironment
+name: a
+secrets:
+  - {key: token, group: Bad_Group}
+""",
+    "E507": """\
+kind: TaskEnvironment
+name: a
+secrets:
+  - {key: token, as_env_var: 1TOKEN}
+""",
+    "E508": """\
+kind: TaskEnvironment
+name: a
+image: Acme/Train
+""",
+    "E509": """\
+-- envs/a.yaml --
+kind: TaskEnvironment
+name: a
+module: pipelines.jobs
+tasks:
+  b_c: {}
+---
+kind: TaskEnvironment
+name: a-b
+module: pipelines.jobs
+tasks:
+  c: {}
+-- pipelines/jobs.py --
+def b_c(): ...
+def c(): ...
+""",
+    "E510": """\
+kind: TaskEnvironment
+name: feature_store
+---
+kind: TaskEnvironment
+name: a
+depends_on: [feature_stor]
+""",
+    "E511": """\
+kind: TaskEnvironment
+name: a
+depends_on: [b]
+---
+kind: TaskEnvironment
+name: b
+depends_on: [a]
+""",
+    "E512": """\
+kind: TaskEnvironment
+name: a
+depends_on: [a]
+""",
+    "E513": """\
+kind: PodTemplate
+name: t
+labels: {envc.dev/owner: me}
+""",
+    "E514": """\
+kind: PodTemplate
+name: t
+labels: {team: "not valid!"}
+""",
+    "E515": """\
+kind: TaskEnvironment
+name: a
+reusable: {idle_ttl: 1.5}
+""",
+    "E516": """\
+kind: TaskEnvironment
+name: a
+env_vars:
+  A: null
+""",
+    "W501": """\
+kind: TaskEnvironment
+name: a
+image: python:latest
+""",
+    "E601": """\
+kind: PodTemplate
+name: gpu-base
+---
+kind: TaskEnvironment
+name: a
+pod_template: gpu-bsae
+""",
+    "E602": """\
+-- envc.yaml --
+envc: 1
+project: t
+external_pod_templates: [cluster-gpu]
+-- envs/a.yaml --
+kind: TaskEnvironment
+name: a
+reusable: {}
+pod_template: cluster-gpu
+""",
+    "E603": """\
+-- envc.yaml --
+envc: 1
+project: t
+interruptible:
+  node_selector: {pool: spot}
+-- envs/a.yaml --
+kind: TaskEnvironment
+name: a
+interruptible: true
+pod_template:
+  spec:
+    nodeSelector: {pool: on-demand}
+    containers: [{name: primary}]
+tasks:
+  f:
+    entrypoint: pipelines/jobs.py:f
+-- pipelines/jobs.py --
+def f(): ...
+""",
+    "E604": """\
+-- envs/a.yaml --
+kind: TaskEnvironment
+name: a
+resources: {shm: 1Gi}
+pod_template:
+  spec:
+    containers:
+      - name: primary
+        volumeMounts: [{name: shm, mountPath: /dev/shm}]
+    volumes: [{name: shm, emptyDir: {}}]
+tasks:
+  f:
+    entrypoint: pipelines/jobs.py:f
+-- pipelines/jobs.py --
+def f(): ...
+""",
+    "E605": """\
+-- envs/a.yaml --
+kind: TaskEnvironment
+name: a
+pod_template:
+  primary_container_name: main
+  spec:
+    containers: [{name: worker}]
+tasks:
+  f:
+    entrypoint: pipelines/jobs.py:f
+-- pipelines/jobs.py --
+def f(): ...
+""",
+    "E606": """\
+-- envs/a.yaml --
+kind: TaskEnvironment
+name: a
+reusable: {}
+pod_template:
+  spec:
+    restartPolicy: Never
+    containers: [{name: primary}]
+tasks:
+  f:
+    entrypoint: pipelines/jobs.py:f
+-- pipelines/jobs.py --
+def f(): ...
+""",
+    "E607": """\
+-- envs/a.yaml --
+kind: TaskEnvironment
+name: a
+pod_template:
+  spec:
+    containers:
+      - name: primary
+        securityContext: {runAsUser: 0}
+tasks:
+  f:
+    entrypoint: pipelines/jobs.py:f
+-- pipelines/jobs.py --
+def f(): ...
+""",
+    "E608": """\
+-- envs/a.yaml --
+kind: TaskEnvironment
+name: a
+pod_template:
+  spec:
+    containers: primary
+tasks:
+  f:
+    entrypoint: pipelines/jobs.py:f
+-- pipelines/jobs.py --
+def f(): ...
+""",
+    "W601": """\
+-- envc.yaml --
+envc: 1
+project: t
+security:
+  run_as_user: null
+-- envs/a.yaml --
+kind: TaskEnvironment
+name: a
+tasks:
+  f:
+    entrypoint: pipelines/jobs.py:f
+-- pipelines/jobs.py --
+def f(): ...
+""",
+    "E801": """\
+# manifests/k8s(a)/podtemplate-a-f.yaml exists but was not written by envc
+# (no `# Generated by envc` header), and envc compile would write that path
+""",
+    "E802": """\
+# envc compile --out /read-only/dir
+""",
+}
 
 ALL: tuple[Code, ...] = tuple(v for v in globals().values() if isinstance(v, Code))
 BY_ID: dict[str, Code] = {c.id: c for c in ALL}

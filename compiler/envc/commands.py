@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -15,79 +16,175 @@ EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
 
 
 def _report(sink: Sink, fmt: str, strict: bool) -> int:
+    """Print the run's diagnostics on stderr in `fmt` (stdout carries only what a command
+    produces); exit 1 on errors, or on warnings with --strict."""
     diags = sink.sorted()
-    if fmt == "json":
-        click.echo(render.as_json(diags), nl=False, err=True)
-    elif diags:
-        click.echo(render.human(sink, diags, render.use_color(sys.stderr.isatty())), nl=False, err=True)
-    errors, warnings = render.counts(diags)
-    return EXIT_INPUT if errors or (strict and warnings) else EXIT_OK
+    if diags or fmt in ("json", "sarif"):
+        base = os.environ.get("GITHUB_WORKSPACE") or os.getcwd()
+        prefix = render.repo_prefix(sink.root, base) if sink.root else ""
+        text = render.report(fmt, sink, diags, strict=strict, prefix=prefix,
+                             color=render.use_color(sys.stderr.isatty()))
+        click.echo(text, nl=False, err=True)
+    errors, _ = render.counts(diags, strict)
+    return EXIT_INPUT if errors else EXIT_OK
 
 
-def _pipeline(project: str | None, start: Path | None = None):  # type: ignore[no-untyped-def]
+def _pipeline(project: str | None, start: Path | None = None, analyse_only: bool = False):  # type: ignore[no-untyped-def]
     from envc.pipeline import NoProject, run
 
     sink = Sink()
     try:
-        analysis, objs = run(start or Path.cwd(), project, sink)
+        analysis, objs = run(start or Path.cwd(), project, sink, lower=not analyse_only)
     except NoProject as exc:
         raise click.UsageError(str(exc)) from None
     return sink, analysis, objs
 
 
 def validate_cmd(paths: tuple[str, ...], project: str | None, fmt: str, strict: bool) -> int:
-    starts = [Path(p) if Path(p).is_dir() else Path(p).parent for p in paths] or [None]
     worst = EXIT_OK
-    for start in dict.fromkeys(starts):
+    for start in _project_starts(paths, project):
         sink, _, _ = _pipeline(project, start)
         worst = max(worst, _report(sink, fmt, strict))
     return worst
 
 
+def _project_starts(paths: tuple[str, ...], project: str | None) -> list[Path | None]:
+    """One start directory per project containing a PATH, each project once (a pre-commit hook
+    passes every changed file).  PATHs inside no project are skipped, unless all of them are."""
+    from envc.project import find_project_file
+
+    starts = [Path(p) if Path(p).is_dir() else Path(p).parent for p in paths]
+    if not starts or project is not None:
+        return [None] if not starts else list(dict.fromkeys(starts))[:1]
+    found = {}
+    for start in starts:
+        pfile = find_project_file(start.resolve(), None)
+        if pfile is not None:
+            found.setdefault(pfile, start)
+    return list(found.values()) or [starts[0]]
+
+
 def compile_cmd(out: str | None, to_stdout: bool, check: bool, project: str | None, fmt: str, strict: bool) -> int:
-    from envc import outdir
+    if to_stdout:
+        return _compile_stdout(project, fmt, strict)
+    from envc import cache as cache_mod
+    from envc.fastpath import Inputs, read_inputs, up_to_date
+    from envc.lower.build import plan
+    from envc.produce import produce
+
+    inputs = read_inputs(Path.cwd(), project, out)
+    if inputs is None:  # no envc.yaml: let the pipeline say so
+        _pipeline(project)
+        return EXIT_USAGE
+    cache = cache_mod.load(inputs.root, inputs.out)
+    mode = "check" if check else "write"
+    replay = up_to_date(inputs, cache)
+    if replay is not None:
+        replay.root = str(inputs.root)
+        status = _report(replay, fmt, strict)
+        if status == EXIT_OK:
+            click.echo(f"{inputs.out}: up to date ({len(cache.files)} files)", err=True)
+        return status
+    sink, analysis, _ = _pipeline(project, analyse_only=True)
+    if analysis is None:
+        return _report(sink, fmt, strict) or EXIT_INPUT
+    try:
+        produced = produce(plan(analysis.resolved, analysis.code), inputs.out, mode, cache, sink)
+    except OSError as exc:  # a read-only or full disk: the environment's fault, not a bug
+        _write_failed(exc, inputs.out, inputs.root, sink)
+        return _report(sink, fmt, strict) or EXIT_INPUT
+    _foreign(produced.foreign_in_the_way, inputs.out, inputs.root, sink)
+    status = _report(sink, fmt, strict)
+    if status != EXIT_OK or produced.foreign_in_the_way:
+        return EXIT_INPUT
+    if check:
+        return _check_result(inputs.out, produced, out, project)
+    _remember(cache, inputs, analysis, sink)
+    d = produced.drift
+    click.echo(f"wrote {produced.files} files to {inputs.out} ({len(d.stale) + len(d.missing)} changed, "
+               f"{len(d.extra)} removed)", err=True)
+    return EXIT_OK
+
+
+def _write_failed(exc: OSError, out: Path, root: Path, sink: Sink) -> None:
+    from envc import codes
+    from envc.diagnostics import Span
+
+    rel = Path(os.path.relpath(exc.filename or out, root)).as_posix()
+    sink.report(codes.WRITE_FAILED, Span(rel, 1, 1),
+                f"cannot write the output: {rel}: {exc.strerror or exc}")
+
+
+def _foreign(paths: object, out: Path, root: Path, sink: Sink) -> None:
+    """E801 for each file without the envc header where a generated file goes (SPEC §9.4)."""
+    from envc import codes
+    from envc.diagnostics import Span
+
+    for p in paths:  # type: ignore[attr-defined]
+        rel = Path(os.path.relpath(out / p, root)).as_posix()
+        sink.report(codes.FOREIGN_FILE, Span(rel, 1, 1),
+                    f"{rel} was not generated by envc (it has no `# Generated by envc` header) and is "
+                    "in the way of a generated file: move it away; envc never overwrites it")
+
+
+def _remember(cache: object, inputs: object, analysis: object, sink: Sink) -> None:
+    """Record the fingerprint of this run's inputs, so an unchanged project is a stat walk away."""
+    from envc import cache as cache_mod
+    from envc.emit import KUSTOMIZATION
+    from envc.fastpath import Inputs, with_python
+    from envc.pipeline import Analysis
+
+    assert isinstance(cache, cache_mod.Cache) and isinstance(inputs, Inputs) and isinstance(analysis, Analysis)
+    python = sorted({c.file for c in analysis.code.values()})
+    cache.inputs = python
+    cache.fingerprint = with_python(inputs, python).fingerprint
+    cache.diagnostics = cache_mod.diagnostics_to_json(sink.sorted())
+    cache_mod.save(cache, KUSTOMIZATION)
+
+
+def _compile_stdout(project: str | None, fmt: str, strict: bool) -> int:
     from envc.emit import render_tree
 
     sink, analysis, objs = _pipeline(project)
     status = _report(sink, fmt, strict)
-    if status != EXIT_OK or analysis is None or objs is None:
+    if status != EXIT_OK or objs is None:
         return EXIT_INPUT
     files = render_tree(objs)
-    if to_stdout:
-        click.echo("---\n".join(f.decode() for p, f in files.items() if p != "kustomization.yaml"), nl=False)
-        return EXIT_OK
-    root = Path(analysis.project.root)
-    target = Path(out) if out else root / analysis.project.settings.output
-    existing = outdir.scan(target)
-    foreign = outdir.collisions(files, existing)
-    if foreign:
-        for p in foreign:
-            click.echo(f"error E801 foreign-file-collision: {target / p} was not generated by envc and is in the way", err=True)
-        return EXIT_INPUT
-    if check:
-        return _check(target, files, existing, out)
-    drift = outdir.write(target, files, existing)
-    changed = len(drift.stale) + len(drift.missing)
-    click.echo(f"wrote {len(files)} files to {target} ({changed} changed, {len(drift.extra)} removed)", err=True)
+    click.echo("---\n".join(f.decode() for p, f in files.items() if p != "kustomization.yaml"), nl=False)
     return EXIT_OK
 
 
-def _check(target: Path, files: dict[str, bytes], existing: object, out: str | None) -> int:
-    from envc import outdir
+def _check_result(target: Path, produced: object, out: str | None, project: str | None = None) -> int:
+    """Drift: the first diffs, every stale/missing/extra file, and the command that fixes it."""
+    from envc.produce import Produced
 
-    assert isinstance(existing, outdir.Existing)
-    drift = outdir.compare(files, existing)
+    assert isinstance(produced, Produced)
+    drift = produced.drift
     if drift.clean:
-        click.echo(f"{target}: up to date ({len(files)} files)", err=True)
+        click.echo(f"{target}: up to date ({produced.files} files)", err=True)
         return EXIT_OK
     for d in drift.diffs:
-        click.echo(d, nl=False)
+        click.echo(d if d.endswith("\n") else d + "\n", nl=False)
+    if len(drift.stale) > len(drift.diffs):
+        click.echo(f"... {len(drift.stale) - len(drift.diffs)} more stale file(s) not shown")
     for label, items in (("stale", drift.stale), ("missing", drift.missing), ("extra", drift.extra)):
         for p in items:
             click.echo(f"{label}: {p}")
-    cmd = "envc compile" + (f" --out {out}" if out else "")
-    click.echo(f"{target} is out of date: run `{cmd}` to update it", err=True)
+    click.echo(f"{target} is out of date ({len(drift.stale)} stale, {len(drift.missing)} missing, "
+               f"{len(drift.extra)} extra): run `{update_command(project, out)}` to update it", err=True)
     return EXIT_INPUT
+
+
+def update_command(project: str | None, out: str | None) -> str:
+    """The exact `envc compile` that rewrites what `--check` compared, shell-quoted."""
+    import shlex
+
+    cmd = ["envc", "compile"]
+    if project:
+        cmd += ["--project", project]
+    if out:
+        cmd += ["--out", out]
+    return shlex.join(cmd)
 
 
 def explain_cmd(name: str | None, all_: bool, as_json: bool, project: str | None, fmt: str, strict: bool) -> int:

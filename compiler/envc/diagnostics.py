@@ -52,6 +52,7 @@ class Sink:
 
     items: list[Diagnostic] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)  # file -> text, for rendering carets
+    root: str = ""  # the project root, once known: CI formats name files relative to the repository
 
     def report(
         self, code: Code, span: Span | None, message: str, related: tuple[Related, ...] = ()

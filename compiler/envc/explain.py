@@ -6,6 +6,7 @@ The same entries, without `from`, are the environment part of the content hash
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -74,6 +75,32 @@ def explain_all(resolved: Resolved, code: Mapping[str, TaskCode]) -> dict[str, A
     settings = resolved.project.settings
     tasks = {t.fqn: t for e in resolved.environments.values() for t in e.tasks}
     return {
-        "environments": [env_entry(e, code, settings) for e in resolved.environments.values()],
+        "environments": [_entry(e, code, settings) for e in resolved.environments.values()],
         "invocations": [invocation_entry(i, tasks, settings) for i in resolved.invocations],
     }
+
+
+def _entry(env: ResolvedEnv, code: Mapping[str, TaskCode], settings: Settings) -> dict[str, Any]:
+    entry = env_entry(env, code, settings)
+    if env.kind == "AppEnvironment":
+        entry["fields"] = app_fields(env, entry["fields"], code, settings)
+    return entry
+
+
+def app_fields(env: ResolvedEnv, fields: dict[str, Any], code: Mapping[str, TaskCode],
+               settings: Settings) -> dict[str, Any]:
+    """An app's computed `container_command` beside `command`, with the decoded `--parameters`
+    payload (SPEC §11.2).  Not part of the content hash: the command carries the version."""
+    from envc.fserve import container_command, decode_payload, payload_of
+    from envc.version import env_version
+
+    command = container_command(env.get("command"), env.get("parameters"), env_version(env, code, settings), settings)
+    payload = payload_of(command) if env.get("command") is None else None
+    derived: dict[str, Any] = {"value": command, "from": fields["command"]["from"],
+                               "decoded_parameters": json.loads(decode_payload(payload)) if payload else None}
+    out: dict[str, Any] = {}
+    for name, value in fields.items():
+        out[name] = value
+        if name == "command":
+            out["container_command"] = derived
+    return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from envc import apps
 from envc.project import Settings
 from envc.values.duration import parse_duration
 from envc.values.secret_ref import derived_env_var
@@ -104,6 +105,23 @@ def timeout(value: Any) -> dict[str, int]:
     return {"max_runtime": parse_duration(value or 0), "max_queued_time": 0, "deadline": 0}
 
 
+def parameter(item: Any) -> dict[str, Any]:
+    """An app parameter with Flyte's `Parameter` defaults filled in (SPEC §7)."""
+    return {
+        "name": item["name"],
+        "value": item.get("value"),
+        "type": item.get("type") or "string",
+        "env_var": item.get("env_var"),
+        "download": item.get("download", True),
+        "mount": item.get("mount"),
+        "ignore_patterns": list(item.get("ignore_patterns") or []),
+    }
+
+
+def parameters(value: Any) -> list[dict[str, Any]]:
+    return [parameter(p) for p in value or []]
+
+
 def _identity(value: Any) -> Any:
     return value
 
@@ -114,6 +132,10 @@ def _list(value: Any) -> list[Any]:
 
 def _bool(value: Any) -> bool:
     return bool(value)
+
+
+def _args(value: Any) -> list[str]:
+    return apps.split(value) or []
 
 
 NORMALISERS: Mapping[str, Callable[[Any], Any]] = {
@@ -127,11 +149,17 @@ NORMALISERS: Mapping[str, Callable[[Any], Any]] = {
     "timeout": timeout,
     "depends_on": _list,
     "interruptible": _bool,
-    "parameters": _list,
+    "parameters": parameters,
+    "port": apps.port,
+    "command": apps.split,
+    "args": _args,
+    "domain": apps.domain,
 }
 
 
 def normalise(name: str, value: Any, settings: Settings) -> Any:
     if name == "image":
         return image(value, settings)
+    if name == "scaling":
+        return apps.scaling(value, settings)  # the default replicas depend on apps.target
     return NORMALISERS.get(name, _identity)(value)

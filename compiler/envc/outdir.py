@@ -66,11 +66,11 @@ def compare(files: Mapping[str, bytes], existing: Existing, max_diffs: int = 3) 
     stale = [p for p in files if p in existing.generated and existing.generated[p] != files[p]]
     missing = [p for p in files if p not in existing.generated]
     extra = sorted(p for p in existing.generated if p not in files)
-    diffs = tuple(_diff(p, existing.generated[p], files[p]) for p in stale[:max_diffs])
+    diffs = tuple(unified_diff(p, existing.generated[p], files[p]) for p in stale[:max_diffs])
     return Drift(tuple(stale), tuple(missing), tuple(extra), diffs)
 
 
-def _diff(path: str, old: bytes, new: bytes) -> str:
+def unified_diff(path: str, old: bytes, new: bytes) -> str:
     lines = difflib.unified_diff(
         old.decode("utf-8", "replace").splitlines(keepends=True),
         new.decode("utf-8", "replace").splitlines(keepends=True),

@@ -37,8 +37,9 @@ def load_project(cwd: Path, explicit: str | None, sink: Sink) -> Project | None:
     pfile = find_project_file(cwd, explicit)
     if pfile is None:
         where = f"--project {explicit}" if explicit else f"{cwd} or any parent directory"
-        raise NoProject(f"no {PROJECT_FILE} found in {where}")
+        raise NoProject(f"{codes.NO_PROJECT}: no {PROJECT_FILE} found in {where}")
     root = pfile.parent
+    sink.root = str(root)
     pdoc = _project_doc(pfile, sink)
     if pdoc is None:
         return None
@@ -114,14 +115,14 @@ def build(analysis: Analysis, sink: Sink) -> list[Obj] | None:
     return None if sink.has_errors else objs
 
 
-def run(cwd: Path, explicit: str | None, sink: Sink) -> tuple[Analysis | None, list[Obj] | None]:
+def run(cwd: Path, explicit: str | None, sink: Sink, lower: bool = True) -> tuple[Analysis | None, list[Obj] | None]:
     """Everything up to the objects; (None, None) stops at the first phase with errors."""
     project = load_project(cwd, explicit, sink)
     if project is None or sink.has_errors:
         return None, None
     analysis = analyse(project, sink)
-    if analysis is None:
-        return None, None
+    if analysis is None or not lower:
+        return analysis, None
     return analysis, build(analysis, sink)
 
 

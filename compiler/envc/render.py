@@ -11,32 +11,39 @@ import json
 import os
 from collections.abc import Callable, Sequence
 
-from envc.codes import Severity
+from envc.codes import Code, Severity
 from envc.diagnostics import Diagnostic, Sink, Span
 
 _COLORS = {"error": "\x1b[1;31m", "warning": "\x1b[1;33m", "note": "\x1b[1;36m", "bold": "\x1b[1m", "reset": "\x1b[0m"}
 
 
 def use_color(stream_isatty: bool) -> bool:
-    return stream_isatty and "NO_COLOR" not in os.environ
+    """Colour only on a terminal, never with a non-empty NO_COLOR (no-color.org) or TERM=dumb."""
+    return stream_isatty and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
 
 
-def counts(diags: Sequence[Diagnostic]) -> tuple[int, int]:
-    errors = sum(1 for d in diags if d.severity is Severity.ERROR)
+def level(d: Diagnostic, strict: bool = False) -> str:
+    """`error` or `warning`: the code's severity, or `error` for every code under --strict."""
+    return Severity.ERROR.value if strict else d.severity.value
+
+
+def counts(diags: Sequence[Diagnostic], strict: bool = False) -> tuple[int, int]:
+    """(errors, warnings); with `strict`, every warning counts as an error."""
+    errors = sum(1 for d in diags if strict or d.severity is Severity.ERROR)
     return errors, len(diags) - errors
 
 
-def human(sink: Sink, diags: Sequence[Diagnostic], color: bool = False) -> str:
+def human(sink: Sink, diags: Sequence[Diagnostic], color: bool = False, strict: bool = False) -> str:
     paint: Callable[[str, str], str] = (lambda k, s: f"{_COLORS[k]}{s}{_COLORS['reset']}") if color else (lambda k, s: s)
     out: list[str] = []
     for d in diags:
         where = f"{d.span}: " if d.span else ""
-        sev = d.severity.value
+        sev = level(d, strict)
         out.append(f"{paint('bold', where)}{paint(sev, sev)} {d.code.id} {d.code.name}: {d.message}")
         out.extend(_excerpt(sink, d.span, paint))
         for r in d.related:
             out.append(f"  {paint('note', 'note')}: {r.span}: {r.message}")
-    errors, warnings = counts(diags)
+    errors, warnings = counts(diags, strict)
     if diags:
         out.append(f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}")
     return "\n".join(out) + ("\n" if out else "")
@@ -63,17 +70,17 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
-def as_json(diags: Sequence[Diagnostic]) -> str:
-    errors, warnings = counts(diags)
+def as_json(diags: Sequence[Diagnostic], strict: bool = False) -> str:
+    errors, warnings = counts(diags, strict)
     return json.dumps({
-        "diagnostics": [_diag_json(d) for d in diags],
+        "diagnostics": [_diag_json(d, strict) for d in diags],
         "errors": errors,
         "warnings": warnings,
     }, indent=2, ensure_ascii=False) + "\n"
 
 
-def _diag_json(d: Diagnostic) -> dict[str, object]:
-    out: dict[str, object] = {"code": d.code.id, "name": d.code.name, "severity": d.severity.value, "message": d.message}
+def _diag_json(d: Diagnostic, strict: bool = False) -> dict[str, object]:
+    out: dict[str, object] = {"code": d.code.id, "name": d.code.name, "severity": level(d, strict), "message": d.message}
     if d.span:
         out.update(file=d.span.file, line=d.span.line, col=d.span.col)
     out["related"] = [{"message": r.message, "file": r.span.file, "line": r.span.line, "col": r.span.col} for r in d.related]
@@ -97,3 +104,113 @@ def explain_text(entry: dict[str, object]) -> str:
             if "file" in m:
                 lines.append(f"  {'':<{width}}  merged with {m['file']}:{m['line']} [{m['tier']}]")
     return "\n".join(lines)
+
+
+# --- CI formats: GitHub workflow commands and SARIF 2.1.0 ---------------------------------
+#
+# Both name files relative to the repository, not the project: `prefix` is the project root
+# relative to $GITHUB_WORKSPACE (else the current directory), e.g. "deploy/" when envc.yaml is
+# in deploy/, so that GitHub attaches each annotation to the right file (docs/diagnostics.md).
+
+SARIF_VERSION = "2.1.0"
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+
+
+def github(diags: Sequence[Diagnostic], strict: bool = False, prefix: str = "") -> str:
+    """One `::error`/`::warning` workflow command per diagnostic, related locations as notes.
+
+    Escaping follows @actions/core (`toCommandValue`/`escapeData`/`escapeProperty`)."""
+    out = []
+    for d in diags:
+        props = [f"file={prefix}{d.span.file}", f"line={d.span.line}", f"col={d.span.col}"] if d.span else []
+        props.append(f"title={d.code.id} {d.code.name}")
+        text = d.message + "".join(f"\n  note: {prefix}{r.span}: {r.message}" for r in d.related)
+        prop_text = ",".join(_gh_property(p) for p in props)
+        out.append(f"::{level(d, strict)} {prop_text}::{_gh_data(text)}\n")
+    return "".join(out)
+
+
+def _gh_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_property(prop: str) -> str:
+    key, _, value = prop.partition("=")
+    return f"{key}={_gh_data(value).replace(':', '%3A').replace(',', '%2C')}"
+
+
+def sarif(diags: Sequence[Diagnostic], strict: bool = False, prefix: str = "") -> str:
+    """A SARIF 2.1.0 log with one run: every registered code as a rule, one result per diagnostic."""
+    from envc import __version__, codes
+
+    rules = sorted(codes.ALL, key=lambda c: c.id)
+    index = {c.id: i for i, c in enumerate(rules)}
+    run = {
+        "tool": {"driver": {"name": "envc", "version": __version__, "semanticVersion": __version__,
+                            "rules": [_sarif_rule(c) for c in rules]}},
+        "invocations": [{"executionSuccessful": True}],
+        "columnKind": "unicodeCodePoints",
+        "results": [_sarif_result(d, index[d.code.id], strict, prefix) for d in diags],
+    }
+    doc = {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def _sarif_rule(code: Code) -> dict[str, object]:
+    return {
+        "id": code.id,
+        "name": code.name,
+        "shortDescription": {"text": code.summary},
+        "fullDescription": {"text": f"{code.summary}. Fix: {code.fix}."},
+        "help": {"text": f"Fix: {code.fix}.", "markdown": f"**Fix:** {code.fix}.\n\nExample:\n\n```yaml\n{code.example}```\n"},
+        "defaultConfiguration": {"level": code.severity.value},
+    }
+
+
+def _sarif_result(d: Diagnostic, rule_index: int, strict: bool, prefix: str) -> dict[str, object]:
+    result: dict[str, object] = {
+        "ruleId": d.code.id,
+        "ruleIndex": rule_index,
+        "level": level(d, strict),
+        "message": {"text": d.message},
+    }
+    if d.span:
+        result["locations"] = [_sarif_location(d.span, prefix)]
+    if d.related:
+        result["relatedLocations"] = [
+            {"id": i, **_sarif_location(r.span, prefix), "message": {"text": r.message}}
+            for i, r in enumerate(d.related, 1)
+        ]
+    return result
+
+
+def _sarif_location(span: Span, prefix: str) -> dict[str, object]:
+    from urllib.parse import quote
+
+    return {"physicalLocation": {
+        "artifactLocation": {"uri": quote(prefix + span.file), "uriBaseId": "%SRCROOT%"},
+        "region": {"startLine": span.line, "startColumn": span.col},
+    }}
+
+
+FORMATS = ("human", "json", "github", "sarif")
+
+
+def report(fmt: str, sink: Sink, diags: Sequence[Diagnostic], *, strict: bool = False,
+           color: bool = False, prefix: str = "") -> str:
+    """The diagnostics of a run in one of `FORMATS` (the CLI's --format)."""
+    if fmt == "json":
+        return as_json(diags, strict)
+    if fmt == "github":
+        return github(diags, strict, prefix)
+    if fmt == "sarif":
+        return sarif(diags, strict, prefix)
+    return human(sink, diags, color, strict)
+
+
+def repo_prefix(project_root: str, base: str) -> str:
+    """The project root relative to `base` with a trailing `/` ("" when it is `base` or outside it)."""
+    rel = os.path.relpath(project_root, base)
+    if rel == "." or rel.startswith(".."):
+        return ""
+    return rel.replace(os.sep, "/") + "/"

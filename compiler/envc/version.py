@@ -13,9 +13,8 @@ from envc.model import ResolvedEnv, TaskCode
 from envc.project import Settings, project_hash_input
 
 
-def env_version(env: ResolvedEnv, code: Mapping[str, TaskCode], settings: Settings) -> str:
-    if settings.version is not None:
-        return settings.version
+def hash_input(env: ResolvedEnv, code: Mapping[str, TaskCode], settings: Settings) -> str:
+    """C of SPEC §9.3: compact JSON with sorted keys."""
     files = {c.file: c.sha256 for t in env.tasks if (c := code.get(t.fqn)) is not None}
     entry = env_entry(env, code, settings, with_from=False)
     del entry["extends"]  # parent names never enter the hash (SPEC §9.3)
@@ -25,5 +24,10 @@ def env_version(env: ResolvedEnv, code: Mapping[str, TaskCode], settings: Settin
         "project": project_hash_input(settings),
         "code": dict(sorted(files.items())),
     }
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def env_version(c: str, settings: Settings) -> str:
+    if settings.version is not None:
+        return settings.version
+    return hashlib.sha256(c.encode("utf-8")).hexdigest()[:12]

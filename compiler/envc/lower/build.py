@@ -7,6 +7,7 @@ lowered in any order or in several processes (docs/performance.md).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -19,7 +20,8 @@ from envc.lower.tasks import task_pod_template
 from envc.model import Invocation, Resolved, ResolvedEnv, TaskCode
 from envc.normalize import reusable
 from envc.values.names import k8s
-from envc.version import env_version
+from envc.explain import invocation_entry
+from envc.version import env_version, hash_input
 
 KIND_ORDER = ("PodTemplate", "Deployment", "Service", "HorizontalPodAutoscaler", "DomainMapping", "Ingress")
 
@@ -31,6 +33,8 @@ class Plan:
     depths: Mapping[str, int]
     versions: Mapping[str, str]
     env_of_task: Mapping[str, ResolvedEnv]
+    hash_inputs: Mapping[str, str]  # environment -> C of SPEC §9.3, plus what else shapes its files
+    step_inputs: tuple[str, ...]  # Workflow step -> its resolved fields, as JSON
 
 
 Unit = tuple[str, int]  # ("env", index into environments) or ("step", index into invocations)
@@ -39,9 +43,25 @@ Unit = tuple[str, int]  # ("env", index into environments) or ("step", index int
 def plan(resolved: Resolved, code: Mapping[str, TaskCode]) -> Plan:
     settings = resolved.project.settings
     envs = resolved.environments
-    versions = {n: env_version(e, code, settings) for n, e in envs.items() if e.kind == "TaskEnvironment"}
+    c = {n: hash_input(e, code, settings) for n, e in envs.items()}
+    versions = {n: env_version(c[n], settings) for n in envs}
     env_of = {t.fqn: e for e in envs.values() for t in e.tasks}
-    return Plan(resolved, code, depth(envs), versions, env_of)
+    tasks = {t.fqn: t for e in envs.values() for t in e.tasks}
+    steps = tuple(json.dumps(invocation_entry(i, tasks, settings, with_from=False), sort_keys=True)
+                  for i in resolved.invocations)
+    return Plan(resolved, code, depth(envs), versions, env_of,
+                {n: _unit_input(n, c[n], resolved) for n in envs}, steps)
+
+
+def _unit_input(name: str, c: str, resolved: Resolved) -> str:
+    """C, plus what shapes the files beyond it: the deploy version setting and the content
+    of a named pod template (C holds only its name; SPEC §9.3)."""
+    env = resolved.environments[name]
+    template = env.fields["pod_template"].value if "pod_template" in env.fields else None
+    values = [template, *(t.fields["pod_template"].value for t in env.tasks)]
+    docs = {n: resolved.templates[n].doc.data for n in values if isinstance(n, str) and n in resolved.templates}
+    extra = json.dumps([resolved.project.settings.version, docs], sort_keys=True, default=str)
+    return c + "\x00" + extra
 
 
 def units(p: Plan) -> list[Unit]:

@@ -1,0 +1,301 @@
+"""Phase 6b: produce the output tree — incrementally, on both cores, safely (SPEC §9.4).
+
+The units of lowering (an environment, a Workflow step) are shared out between
+forked workers.  For each unit a worker computes its *content key* (the §9.3 hash
+input plus everything else that shapes its files: deploy depth, source path, envc's
+version); when the key and the files on disk are those the cache recorded, the
+unit is neither lowered nor rendered again.  Otherwise the worker lowers it,
+renders each object and compares it with the file on disk; only changed files
+are staged (in `<out>.envc-tmp/`, or as `<file>.envc-tmp` beside a directory that
+holds files envc did not generate).  The parent then checks name collisions
+across all units and either commits the staged tree or, on any error, removes it:
+a failed compile writes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from envc import __version__, codes
+from envc.cache import Cache, diagnostics_from_json
+from envc.diagnostics import Diagnostic, Related, Sink, Span
+from envc.emit import KUSTOMIZATION, header, is_generated, kustomization
+from envc.lower import Obj
+from envc.lower.build import KIND_ORDER, Plan, Unit, lower_units, units
+from envc.outdir import TMP_SUFFIX, Drift, unified_diff
+from envc.parallel import fork_map, workers
+from envc.yamlout import dump
+
+PARALLEL_MIN_UNITS = 200  # below this, forking costs more than it saves
+
+
+@dataclass(frozen=True, slots=True)
+class Emitted:
+    """One output file as a worker reports it."""
+
+    path: str
+    order: tuple[object, ...]
+    identity: tuple[object, ...]  # (API group, kind, namespace, name)
+    origin: Span | None
+    sha: str
+    status: str  # same | new | changed
+    diff: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UnitResult:
+    key: str
+    files: tuple[Emitted, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    reused: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class OnDisk:
+    """What the output directory holds before the run: stats, and which files are envc's."""
+
+    stats: Mapping[str, tuple[int, int]]  # path -> (size, mtime_ns)
+    generated: frozenset[str]
+    foreign: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    plan: Plan
+    out: Path
+    mode: str  # write | check
+    staging: Path | None  # swap mode: the sibling tmp tree; None: in place
+    disk: OnDisk
+    cache: Cache
+    max_diffs: int = 3
+
+
+@dataclass(slots=True)
+class Produced:
+    drift: Drift
+    files: int
+    reused_units: int = 0
+    foreign_in_the_way: list[str] = field(default_factory=list)
+
+
+def survey(out: Path, cache: Cache) -> OnDisk:
+    """List the output directory; a file is envc's when its stat matches the cache or its header says so."""
+    stats: dict[str, tuple[int, int]] = {}
+    generated: set[str] = set()
+    foreign: set[str] = set()
+    if not out.is_dir():
+        return OnDisk({}, frozenset(), frozenset())
+    for dirpath, _dirs, names in os.walk(out):
+        for name in names:
+            full = os.path.join(dirpath, name)
+            rel = os.path.relpath(full, out).replace(os.sep, "/")
+            st = os.stat(full)
+            stats[rel] = (st.st_size, st.st_mtime_ns)
+            known = cache.files.get(rel)
+            if known is not None and (known.size, known.mtime_ns) == stats[rel]:
+                generated.add(rel)
+            elif not name.endswith(TMP_SUFFIX) and _has_header(full):
+                generated.add(rel)
+            else:
+                foreign.add(rel)
+    return OnDisk(stats, frozenset(generated), frozenset(foreign))
+
+
+def _has_header(path: str) -> bool:
+    with open(path, "rb") as fh:
+        return is_generated(fh.read(64))
+
+
+def unit_key(plan: Plan, unit: Unit) -> str:
+    """Everything a unit's files depend on; equal keys mean byte-identical files."""
+    envs = list(plan.resolved.environments.values())
+    if unit[0] == "env":
+        env = envs[unit[1]]
+        parts = [env.source.doc.file, str(plan.depths[env.name]), plan.hash_inputs.get(env.name, "")]
+    else:
+        inv = plan.resolved.invocations[unit[1]]
+        env = plan.env_of_task.get(inv.task_fqn)
+        parts = [inv.doc.file, str(unit[1]), plan.step_inputs[unit[1]],
+                 plan.hash_inputs.get(env.name, "") if env else "", str(plan.depths.get(env.name, 0)) if env else ""]
+    text = "\x00".join([__version__, unit[0], *parts])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def run_units(job: Job, todo: Sequence[Unit]) -> list[UnitResult]:
+    """A worker's share: reuse cached units, lower and render the rest, stage changes."""
+    results = []
+    diffs_left = job.max_diffs
+    for unit in todo:
+        key = unit_key(job.plan, unit)
+        cached = _reusable(job, key)
+        if cached is not None:
+            results.append(cached)
+            continue
+        sink = Sink()
+        objs = lower_units(job.plan, [unit], sink)
+        files = []
+        for o in objs:
+            e = _emit(job, o, diffs_left > 0 and job.mode == "check")
+            diffs_left -= e.diff is not None
+            files.append(e)
+        results.append(UnitResult(key, tuple(files), tuple(sink.items)))
+    return results
+
+
+def _reusable(job: Job, key: str) -> UnitResult | None:
+    recorded = job.cache.units.get(key)
+    if recorded is None:
+        return None
+    files = []
+    for rec in recorded:
+        if job.disk.stats.get(rec.path) != (rec.size, rec.mtime_ns) or rec.path not in job.disk.generated:
+            return None
+        origin = Span(*rec.origin) if rec.origin else None
+        files.append(Emitted(rec.path, tuple(rec.order), tuple(rec.identity), origin, rec.sha, "same"))
+    diags = tuple(diagnostics_from_json(job.cache.unit_diagnostics.get(key, [])))
+    return UnitResult(key, tuple(files), diags, reused=True)
+
+
+def _emit(job: Job, o: Obj, want_diff: bool) -> Emitted:
+    data = (header(o.source) + dump(o.manifest)).encode("utf-8")
+    sha = hashlib.sha256(data).hexdigest()
+    status, diff = _compare(job, o.path, data, sha, want_diff)
+    if status != "same" and job.mode == "write":
+        _stage(job, o.path, data)
+    identity = (o.api_group, o.kind, o.manifest["metadata"].get("namespace"), o.name)
+    order = (o.group_order, o.step_index, KIND_ORDER.index(o.kind), o.name)
+    return Emitted(o.path, order, identity, o.origin, sha, status, diff)
+
+
+def _compare(job: Job, path: str, data: bytes, sha: str, want_diff: bool) -> tuple[str, str | None]:
+    if path not in job.disk.generated:
+        return "new", None
+    rec = job.cache.files.get(path)
+    if rec is not None and rec.sha == sha and job.disk.stats.get(path) == (rec.size, rec.mtime_ns):
+        return "same", None
+    old = (job.out / path).read_bytes()
+    if old == data:
+        return "same", None
+    return "changed", unified_diff(path, old, data) if want_diff else None
+
+
+def _stage(job: Job, path: str, data: bytes) -> None:
+    target = (job.staging / path) if job.staging is not None else (job.out / (path + TMP_SUFFIX))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+
+
+def produce(plan: Plan, out: Path, mode: str, cache: Cache, sink: Sink) -> Produced:
+    """Compare with or write `out`; on any error nothing is written."""
+    disk = survey(out, cache)
+    staging = out.with_name(out.name + TMP_SUFFIX) if mode == "write" and not disk.foreign else None
+    if staging is not None and staging.exists():
+        shutil.rmtree(staging)
+    job = Job(plan, out, mode, staging, disk, cache)
+    todo = units(plan)
+    jobs = workers() if len(todo) >= PARALLEL_MIN_UNITS else 1
+    results = [r for share in fork_map(lambda share: run_units(job, share), todo, jobs) for r in share]
+    for r in results:
+        sink.items.extend(r.diagnostics)
+    files = sorted((f for r in results for f in r.files), key=lambda f: f.order)
+    _collisions(files, sink)
+    foreign = sorted(f.path for f in files if f.path in disk.foreign)
+    if sink.has_errors or foreign:
+        _discard(job, files)
+        return Produced(Drift(), len(files), foreign_in_the_way=foreign)
+    kfile = _kustomization(job, [f.path for f in files])
+    drift = _drift([*files, kfile], disk)
+    if mode == "write":
+        _commit(job, [*files, kfile], drift)
+        cache.record(results, kfile, out)
+    return Produced(drift, len(files) + 1, sum(r.reused for r in results))
+
+
+def _kustomization(job: Job, paths: list[str]) -> Emitted:
+    data = kustomization(paths).encode("utf-8")
+    sha = hashlib.sha256(data).hexdigest()
+    status, diff = _compare(job, KUSTOMIZATION, data, sha, job.mode == "check")
+    if status != "same" and job.mode == "write":
+        _stage(job, KUSTOMIZATION, data)
+    return Emitted(KUSTOMIZATION, (), (), None, sha, status, diff)
+
+
+def _drift(files: list[Emitted], disk: OnDisk) -> Drift:
+    produced = {f.path for f in files}
+    return Drift(
+        stale=tuple(f.path for f in files if f.status == "changed"),
+        missing=tuple(f.path for f in files if f.status == "new"),
+        extra=tuple(sorted(p for p in disk.generated if p not in produced)),
+        diffs=tuple(f.diff for f in files if f.diff is not None)[:3],
+    )
+
+
+def _collisions(files: list[Emitted], sink: Sink) -> None:
+    """Every (API group, kind, namespace, name) and output path is produced once (SPEC §6.3)."""
+    seen: dict[object, Emitted] = {}
+    for f in sorted(files, key=lambda f: (str(f.origin), f.path)):
+        for key in (f.identity, f.path.lower()):
+            first = seen.setdefault(key, f)
+            if first is not f:
+                related = (Related(f"`{first.path}` is produced here", first.origin),) if first.origin else ()
+                sink.report(codes.NAME_COLLISION, f.origin,
+                            f"{f.identity[1]} `{f.identity[3]}` ({f.path}) is produced twice", related)
+                break
+
+
+def _discard(job: Job, files: list[Emitted]) -> None:
+    if job.staging is not None:
+        shutil.rmtree(job.staging, ignore_errors=True)
+    elif job.mode == "write":
+        for f in files:
+            Path(str(job.out / f.path) + TMP_SUFFIX).unlink(missing_ok=True)
+
+
+def _commit(job: Job, files: list[Emitted], drift: Drift) -> None:
+    if drift.clean:
+        _discard(job, files)
+        return
+    if job.staging is None:
+        for f in files:
+            if f.status != "same":
+                os.replace(str(job.out / f.path) + TMP_SUFFIX, job.out / f.path)
+        for rel in drift.extra:
+            (job.out / rel).unlink()
+            _prune(job.out, (job.out / rel).parent)
+        return
+    for f in files:  # the unchanged files join the new tree as hard links (copies where links fail)
+        if f.status == "same":
+            _link(job.out / f.path, job.staging / f.path)
+    _swap(job.out, job.staging)
+
+
+def _link(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def _swap(out: Path, staging: Path) -> None:
+    old = out.with_name(out.name + ".envc-old")
+    if old.exists():
+        shutil.rmtree(old)
+    if out.exists():
+        out.rename(old)
+        staging.rename(out)
+        shutil.rmtree(old)
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging.rename(out)
+
+
+def _prune(out: Path, d: Path) -> None:
+    while d != out and d.is_dir() and not any(d.iterdir()):
+        d.rmdir()
+        d = d.parent
