@@ -284,8 +284,10 @@ def compare_case(case: str) -> tuple[list[Mismatch], str]:
 
 
 def test_every_case_has_a_project() -> None:
+    from test_flyte_oracle_apps import APP_CASES  # the app cases: tests/test_flyte_oracle_apps.py
+
     cases = sorted(p.parent.name for p in FLYTE.glob("*/expected_sdk.json"))
-    covered = sorted(RESOLVED_CASES + tuple(ERROR_CASES))
+    covered = sorted(RESOLVED_CASES + tuple(ERROR_CASES) + APP_CASES)
     assert cases == covered
     for case in cases:
         assert (FLYTE / case / "envc.yaml").is_file(), case
@@ -400,12 +402,12 @@ def test_reusable_pod_template_decorator_error() -> None:
                                        ("name_invalid_dot", "my.env")])
 def test_invalid_environment_name(case: str, name: str) -> None:
     """SDK: "Environment name ... must be in snake_case or kebab-case format." SPEC §6.3: the
-    same pattern, a schema error (E202 invalid-value) at the name."""
+    same pattern, E210 invalid-name at the name."""
     err = sdk_error(case)
     assert err["type"] == "ValueError" and repr(name) in err["message"], err
     d = single_error(case)
     line, col = locate(FLYTE / case / "envs" / "env.yaml", name)
-    assert (d["code"], d["name"]) == ("E202", "invalid-value")
+    assert (d["code"], d["name"]) == ("E210", "invalid-name")
     assert (d["file"], d["line"], d["col"]) == ("envs/env.yaml", line, col)
     assert name in d["message"]
 

@@ -99,5 +99,5 @@ def test_check_reports_drift_and_writes_nothing(project: Path) -> None:
     assert "stale: kustomization.yaml" in text
     assert "extra: x/deployment-x.yaml" in text
     assert "--- a/kustomization.yaml" in text and "+++ b/kustomization.yaml" in text
-    assert "run `envc compile` to update it" in text
+    assert "run `envc compile --project" in text and "to update it" in text
     assert snapshot(out) == before

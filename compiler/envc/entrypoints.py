@@ -17,6 +17,7 @@ from pathlib import Path as FsPath
 from envc import codes
 from envc.diagnostics import Related, Sink, Span
 from envc.hints import did_you_mean
+from envc.load import MAX_FILE_BYTES
 from envc.model import Resolved, ResolvedEnv, ResolvedTask, TaskCode, Value
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -44,15 +45,21 @@ class _Reader:
         return self.cache[rel]
 
     def _parse(self, rel: str, name: str) -> _Module | None:
-        data = (self.root / rel).read_bytes()
+        data = self._read(rel)
+        if data is None:
+            return None
         try:
             tree = ast.parse(data, filename=rel)
         except SyntaxError as exc:
-            span = Span(rel, exc.lineno or 1, exc.offset or 1)
+            span = Span(rel, *_clamp(data, exc.lineno or 1, exc.offset or 1))
             self.sink.report(codes.PYTHON_SYNTAX, span, f"{rel} does not parse: {exc.msg}")
             return None
         except ValueError as exc:  # null bytes, bad encoding declarations
             self.sink.report(codes.PYTHON_SYNTAX, Span(rel, 1, 1), f"{rel} does not parse: {exc}")
+            return None
+        except (RecursionError, MemoryError):  # nested deeper than CPython's parser goes
+            self.sink.report(codes.PYTHON_SYNTAX, Span(rel, 1, 1),
+                             f"{rel} does not parse: an expression is nested too deeply for Python's parser")
             return None
         functions = {
             n.name: isinstance(n, ast.AsyncFunctionDef)
@@ -60,6 +67,18 @@ class _Reader:
             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
         }
         return _Module(name, rel, hashlib.sha256(data).hexdigest(), functions)
+
+    def _read(self, rel: str) -> bytes | None:
+        """The module's bytes, within the size limit of every source (SPEC §11.3)."""
+        path = self.root / rel
+        try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                self.sink.report(codes.FILE_TOO_LARGE, Span(rel, 1, 1), f"{rel} is over 10 MiB")
+                return None
+            return path.read_bytes()
+        except OSError as exc:
+            self.sink.report(codes.IO_ERROR, Span(rel, 1, 1), f"cannot read {rel}: {exc.strerror or exc}")
+            return None
 
     def find(self, spec: str) -> tuple[str, str] | str:
         """(file, module) for `path.py` or `dotted.module`, or an error message (cached)."""
@@ -93,6 +112,13 @@ class _Reader:
     def _inside(self, rel: str) -> bool:
         target = (self.root / rel).resolve()
         return target == self.root or self.root in target.parents
+
+
+def _clamp(data: bytes, line: int, col: int) -> tuple[int, int]:
+    """Python reports some errors one line or column past the end of the file: keep them on it."""
+    lines = data.decode("utf-8", "replace").split("\n")
+    line = min(max(line, 1), len(lines))
+    return line, min(max(col, 1), len(lines[line - 1].rstrip("\r")) + 1)
 
 
 def read_tasks(resolved: Resolved, sink: Sink) -> dict[str, TaskCode]:
@@ -150,7 +176,8 @@ def _resolve(reader: _Reader, spec: str, function: str, task: ResolvedTask, span
              module_span: Span | None, sink: Sink) -> TaskCode | None:
     found = reader.find(spec)
     if isinstance(found, str):
-        code = codes.PATH_ESCAPES if "leaves the project root" in found else codes.MODULE_NOT_FOUND
+        code = (codes.PATH_ESCAPES if "leaves the project root" in found
+                else codes.BAD_ENTRYPOINT if "not importable" in found else codes.MODULE_NOT_FOUND)
         sink.report(code, span, found)
         return None
     rel, name = found

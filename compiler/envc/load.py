@@ -33,8 +33,10 @@ Path = tuple[str | int, ...]
 PLAIN = "?plain"
 MERGE_TAGS = {"!merge": "merge", "!append": "append", "!replace": "replace"}
 _CORE = "tag:yaml.org,2002:"
+_CORE_TAGS = frozenset(_CORE + t for t in ("str", "int", "float", "bool", "null", "map", "seq"))
 
 _NULL = frozenset({"", "~", "null", "Null", "NULL"})
+_MAX_INT_BITS = 13_000  # about 3,900 decimal digits: Python prints ints up to 4,300 digits
 _TRUE = frozenset({"true", "True", "TRUE"})
 _FALSE = frozenset({"false", "False", "FALSE"})
 _INT = re.compile(r"[-+]?[0-9]+\Z")
@@ -88,9 +90,10 @@ class _Loader(CParser, yaml.resolver.BaseResolver):  # type: ignore[misc]
 
 
 class _LoadError(Exception):
-    def __init__(self, code: codes.Code, line: int, col: int, message: str) -> None:
+    def __init__(self, code: codes.Code, line: int, col: int, message: str, alias: int | None = None) -> None:
         super().__init__(message)
         self.code, self.line, self.col, self.message = code, line, col, message
+        self.alias = alias  # the n-th alias of the file caused it: located from the event stream
 
 
 def read_source(path: str, rel: str, sink: Sink) -> str | None:
@@ -112,7 +115,8 @@ def decode(data: bytes, rel: str, sink: Sink) -> str | None:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        start = data.rfind(b"\n", 0, exc.start) + 1
+        col = len(data[start:exc.start].decode("utf-8", "replace")) + 1  # characters, not bytes
         sink.report(codes.NOT_UTF8, Span(rel, line, col), f"byte 0x{data[exc.start]:02x} is not UTF-8")
         return None
     return text[1:] if text.startswith("\ufeff") else text
@@ -122,14 +126,19 @@ def load_documents(text: str, rel: str, sink: Sink) -> list[Document]:
     """Every non-empty document of a file; errors go to the sink."""
     out: list[Document] = []
     allow = _allow_comment_lines(text)
+    aliases = [0]  # counted per file (SPEC §11.3), across its documents
     try:
         for index, node in enumerate(_nodes(text)):
-            doc = _convert_document(node, rel, index, allow, sink)
+            doc = _convert_document(node, rel, index, allow, aliases, text, sink)
             if doc is not None:
                 out.append(doc)
     except yaml.MarkedYAMLError as exc:
+        if "maximum nesting depth" in str(exc.problem):  # libyaml's own cap (1,000) is past ours
+            line, col = _deep_node_mark(text)
+            sink.report(codes.TOO_DEEP, Span(rel, line, col), f"nesting deeper than {MAX_DEPTH} levels")
+            return out
         mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        line, col = _clamp(text, mark.line + 1, mark.column + 1) if mark else (1, 1)
         msg = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
         sink.report(codes.YAML_SYNTAX, Span(rel, line, col), msg)
     except yaml.YAMLError as exc:  # libyaml reports some errors without a mark
@@ -149,19 +158,60 @@ def _nodes(text: str) -> Iterator[Node]:
 
 
 def _convert_document(
-    node: Node, rel: str, index: int, allow: frozenset[int], sink: Sink
+    node: Node, rel: str, index: int, allow: frozenset[int], aliases: list[int], text: str, sink: Sink
 ) -> Document | None:
-    walker = _Walker(rel, sink)
+    walker = _Walker(rel, sink, aliases)
     try:
         data = walker.value(node, (), 0, None)
     except _LoadError as err:
-        sink.report(err.code, Span(rel, err.line, err.col), err.message)
+        line, col = _alias_mark(text, err.alias) if err.alias else (err.line, err.col)
+        sink.report(err.code, Span(rel, line, col), err.message)
+        return None
+    if data is None:  # an empty document (a trailing `---`, only comments): nothing to read
         return None
     if not isinstance(data, dict):
         line, col = _mark(node)
         sink.report(codes.NOT_A_MAPPING, Span(rel, line, col), "a document must be a mapping with a `kind`")
         return None
     return Document(rel, index, data, walker.pos, walker.tags, walker.raw, allow)
+
+
+def _alias_mark(text: str, n: int) -> tuple[int, int]:
+    """Where the n-th alias of the file is: the composer keeps no position for aliases,
+    so only when a limit trips is the event stream read again to find it."""
+    seen = 0
+    for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            seen += 1
+            if seen == n:
+                return event.start_mark.line + 1, event.start_mark.column + 1
+    return 1, 1
+
+
+def _deep_node_mark(text: str) -> tuple[int, int]:
+    """The first node nested deeper than MAX_DEPTH, found in the event stream."""
+    level = -1
+    try:  # the pure-Python parser: libyaml's scanner fails before it emits these events
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent, yaml.CollectionStartEvent)):
+                if level + 1 > MAX_DEPTH:
+                    return event.start_mark.line + 1, event.start_mark.column + 1
+                if isinstance(event, yaml.CollectionStartEvent):
+                    level += 1
+            elif isinstance(event, yaml.CollectionEndEvent):
+                level -= 1
+    except yaml.YAMLError:
+        pass
+    return 1, 1
+
+
+def _clamp(text: str, line: int, col: int) -> tuple[int, int]:
+    """libyaml marks an error at end of input one line past a last line without a newline:
+    point at the end of the last line instead, where a user can see it."""
+    lines = text.split("\n")
+    if line <= len(lines):
+        return line, min(col, len(lines[line - 1]) + 1)
+    return len(lines), len(lines[-1]) + 1
 
 
 def _allow_comment_lines(text: str) -> frozenset[int]:
@@ -178,14 +228,14 @@ def _mark(node: Node) -> tuple[int, int]:
 class _Walker:
     """Converts one document's node graph; counts aliases and expanded size."""
 
-    def __init__(self, rel: str, sink: Sink) -> None:
+    def __init__(self, rel: str, sink: Sink, aliases: list[int]) -> None:
         self.rel, self.sink = rel, sink
         self.pos: dict[Path, tuple[int, int, int, int]] = {}
         self.tags: dict[Path, str] = {}
         self.raw: dict[Path, str] = {}
         self.memo: dict[int, tuple[Any, int]] = {}
         self.active: set[int] = set()
-        self.aliases = 0
+        self.aliases = aliases
         self.size = 0
 
     def value(self, node: Node, path: Path, depth: int, key_mark: tuple[int, int] | None) -> Any:
@@ -196,7 +246,8 @@ class _Walker:
         if ident in self.memo:  # an alias: share the value, count its size
             return self._alias(ident, line, col)
         if ident in self.active:
-            raise _LoadError(codes.ALIAS_BOMB, line, col, "an alias refers to a node that contains it")
+            self.aliases[0] += 1
+            raise _LoadError(codes.ALIAS_BOMB, line, col, "an alias refers to a node that contains it", self.aliases[0])
         kl, kc = key_mark or (line, col)
         self.pos[path] = (line, col, kl, kc)
         before = self.size
@@ -209,13 +260,14 @@ class _Walker:
 
     def _alias(self, ident: int, line: int, col: int) -> Any:
         value, size = self.memo[ident]
-        self.aliases += 1
+        self.aliases[0] += 1
         self.size += size
-        if self.aliases > MAX_ALIASES:
-            raise _LoadError(codes.TOO_MANY_ALIASES, line, col, f"more than {MAX_ALIASES} aliases in one file")
+        if self.aliases[0] > MAX_ALIASES:
+            raise _LoadError(codes.TOO_MANY_ALIASES, line, col, f"more than {MAX_ALIASES} aliases in one file",
+                             self.aliases[0])
         if self.size > MAX_EXPANDED_NODES:
             raise _LoadError(codes.ALIAS_BOMB, line, col,
-                             f"aliases expand this document beyond {MAX_EXPANDED_NODES:,} nodes")
+                             f"aliases expand this document beyond {MAX_EXPANDED_NODES:,} nodes", self.aliases[0])
         return value
 
     def _node(self, node: Node, path: Path, depth: int) -> Any:
@@ -223,10 +275,11 @@ class _Walker:
         if tag in MERGE_TAGS:
             self._check_tag_kind(node, tag)
             self.tags[path] = MERGE_TAGS[tag]
-        elif not (tag == PLAIN or tag.startswith(_CORE)):
+        elif not (tag == PLAIN or tag in _CORE_TAGS):
             line, col = _mark(node)
+            shown = "!!" + tag[len(_CORE):] if tag.startswith(_CORE) else tag
             self.sink.report(codes.UNKNOWN_TAG, Span(self.rel, line, col),
-                             f"unknown tag {tag}: only !merge, !append and !replace are allowed")
+                             f"unknown tag {shown}: only !merge, !append and !replace are allowed")
         if isinstance(node, MappingNode):
             return self._mapping(node, path, depth)
         if isinstance(node, SequenceNode):
@@ -277,8 +330,8 @@ class _Walker:
         text: str = node.value
         tag: str = node.tag
         if tag == PLAIN:
-            value = resolve_plain(text)
-        elif tag.startswith(_CORE):
+            value = self._plain(text, node)
+        elif tag in _CORE_TAGS:
             value = self._explicit(tag[len(_CORE):], text, node)
         else:
             value = text
@@ -286,10 +339,22 @@ class _Walker:
             self.raw[path] = text  # numbers and booleans are emitted as written (SPEC §5.1, §6.1)
         return value
 
+    def _plain(self, text: str, node: ScalarNode) -> Any:
+        """resolve_plain, with integers kept to what Python can print back (4,300 digits)."""
+        try:
+            value = resolve_plain(text)
+        except ValueError:  # int() refuses more digits than sys.get_int_max_str_digits()
+            value = None
+        if value is None and text not in _NULL or type(value) is int and value.bit_length() > _MAX_INT_BITS:
+            line, col = _mark(node)
+            raise _LoadError(codes.WRONG_TYPE, line, col,
+                             f"the number `{text[:20]}...` has too many digits: at most 4,000 are allowed")
+        return value
+
     def _explicit(self, name: str, text: str, node: ScalarNode) -> Any:
         if name == "str":
             return text
-        value = resolve_plain(text)
+        value = self._plain(text, node)
         wanted = {"int": int, "float": float, "bool": bool, "null": type(None)}.get(name)
         if wanted is float and type(value) is int:
             return float(value)

@@ -19,7 +19,6 @@ from envc.model import Project, Resolved, Source, TaskCode
 from envc.project import PROJECT_FILE, find_project_file, relpath, settings_from, source_files
 from envc.resolve import resolve
 from envc.schema import check_document, check_kind, check_project
-from envc.values.names import DNS1123_LABEL
 
 
 class NoProject(Exception):
@@ -44,9 +43,10 @@ def load_project(cwd: Path, explicit: str | None, sink: Sink) -> Project | None:
     if pdoc is None:
         return None
     settings = settings_from(pdoc.data, root)
-    if not DNS1123_LABEL.fullmatch(settings.project):
-        sink.report(codes.BAD_PROJECT_NAME, pdoc.span(("project",)) if "project" in pdoc.data else pdoc.span(),
-                    f"project name `{settings.project}` is not a DNS-1123 label: set `project:` in envc.yaml")
+    if "project" not in pdoc.data and not settings.project:
+        sink.report(codes.BAD_PROJECT_NAME, pdoc.span(),
+                    "envc.yaml sets no `project` and the directory name is not a DNS-1123 label: "
+                    "set `project:` in envc.yaml")
     files = source_files(root, settings)
     if not files:
         sink.report(codes.NO_SOURCES, pdoc.span(("sources",)) if "sources" in pdoc.data else pdoc.span(),

@@ -238,7 +238,8 @@ def _drift(files: list[Emitted], disk: OnDisk) -> Drift:
 def _collisions(files: list[Emitted], sink: Sink) -> None:
     """Every (API group, kind, namespace, name) and output path is produced once (SPEC §6.3)."""
     seen: dict[object, Emitted] = {}
-    for f in sorted(files, key=lambda f: (str(f.origin), f.path)):
+    nowhere = Span("", 0, 0)
+    for f in sorted(files, key=lambda f: (f.origin or nowhere, f.path)):
         for key in (f.identity, f.path.lower()):
             first = seen.setdefault(key, f)
             if first is not f:

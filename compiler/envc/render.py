@@ -55,15 +55,25 @@ def _excerpt(sink: Sink, span: Span | None, paint: Callable[[str, str], str]) ->
     lines = sink.sources[span.file].split("\n")
     if not 1 <= span.line <= len(lines):
         return []
-    text = lines[span.line - 1].rstrip("\r")
+    text, col = _window(lines[span.line - 1].rstrip("\r"), span.col)
     gutter = str(span.line)
     pad = " " * len(gutter)
-    caret = " " * _width(text[: span.col - 1]) + "^"
+    caret = "".join("\t" if ch == "\t" else " " for ch in text[: col - 1]) + "^"  # tabs kept: aligns at any tab width
     return [f" {gutter} | {text}", f" {pad} | {paint('error', caret)}"]
 
 
-def _width(prefix: str) -> int:
-    return len(prefix.expandtabs(1))
+EXCERPT_WIDTH = 120
+
+
+def _window(text: str, col: int) -> tuple[str, int]:
+    """A long line (a minified document, 10 MiB of `[`) shown as the EXCERPT_WIDTH characters
+    around the column, cut ends marked `...`; and the column within what is shown."""
+    if len(text) <= EXCERPT_WIDTH:
+        return text, col
+    start = max(0, min(col - 1 - EXCERPT_WIDTH // 2, len(text) - EXCERPT_WIDTH))
+    end = start + EXCERPT_WIDTH
+    head, tail = ("..." if start else ""), ("..." if end < len(text) else "")
+    return head + text[start:end] + tail, col - start + len(head)
 
 
 def _plural(n: int, word: str) -> str:
@@ -103,6 +113,9 @@ def explain_text(entry: dict[str, object]) -> str:
         for m in f.get("merged_from", []):
             if "file" in m:
                 lines.append(f"  {'':<{width}}  merged with {m['file']}:{m['line']} [{m['tier']}]")
+        if f.get("decoded_parameters") is not None:  # an app's fserve --parameters payload (SPEC §11.2)
+            decoded = json.dumps(f["decoded_parameters"], ensure_ascii=False, sort_keys=False)
+            lines.append(f"  {'':<{width}}  --parameters decodes to {decoded}")
     return "\n".join(lines)
 
 

@@ -174,7 +174,7 @@ def write(prev: Value | None, doc: Document, path: Path, tier: Tier, sink: Sink)
     base = prev.value if prev is not None else field.default
     merged_from = ((prev.origin, *prev.merged_from) if prev is not None and prev.origin.tier != "default" else ())
     if tag == "merge" and isinstance(raw, dict):
-        merged = _merge_map(base if isinstance(base, dict) else {}, raw, doc, path, sink)
+        merged = _merge_map(base if isinstance(base, dict) else {}, raw, doc, path, sink, prev)
         parts = {k: (origin.sub(k) if k in raw else prev.part(k)) for k in merged} if prev else None
         return Value(merged, origin, merged_from, replaced, parts)
     if tag == "append" and isinstance(raw, list):
@@ -188,20 +188,22 @@ def write(prev: Value | None, doc: Document, path: Path, tier: Tier, sink: Sink)
     return Value(raw, origin, replaced=replaced)
 
 
-def _merge_map(base: dict[str, Any], child: dict[str, Any], doc: Document, path: Path, sink: Sink) -> dict[str, Any]:
+def _merge_map(base: dict[str, Any], child: dict[str, Any], doc: Document, path: Path, sink: Sink,
+               prev: Value | None = None) -> dict[str, Any]:
     """Deep merge: child keys win, nested mappings merge, null removes; parent order first."""
     out = dict(base)
     for key, value in child.items():
         sub: Path = (*path, key)
         tag = doc.tag(sub)
+        inner = Value(out.get(key), prev.part(key)) if prev is not None else None  # the inherited value's origin
         if value is None:
             out.pop(key, None)
         elif tag == "append" and isinstance(value, list):
             inherited = list(out.get(key) or [])
-            _check_append(inherited, value, NESTED_IDENTITY.get(key), doc, sub, None, sink)
+            _check_append(inherited, value, NESTED_IDENTITY.get(key), doc, sub, inner, sink)
             out[key] = inherited + value
         elif tag != "replace" and isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge_map(out[key], value, doc, sub, sink)
+            out[key] = _merge_map(out[key], value, doc, sub, sink, inner)
         else:
             out[key] = value
     return out

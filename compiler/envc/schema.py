@@ -10,6 +10,7 @@ built from the schema's own `title`s for `anyOf` alternatives.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from functools import cache
 from importlib import resources
@@ -55,6 +56,7 @@ def _validator(pointer: str) -> Any:
 def check_document(doc: Document, kind: str, sink: Sink) -> None:
     """Validate one environment-file document of a known kind."""
     data = _strip_tier_errors(doc, kind, sink)
+    data = _without_merge_nulls(doc, data)
     _validate(doc, data, f"#/$defs/{kind}", (), sink)
 
 
@@ -80,6 +82,25 @@ def check_kind(doc: Document, sink: Sink) -> str | None:
         sink.report(codes.UNKNOWN_KIND, doc.span(("kind",)),
                     f"unknown kind `{kind}`{did_you_mean(str(kind), KINDS)}; expected one of " + ", ".join(KINDS))
     return None
+
+
+def _without_merge_nulls(doc: Document, data: dict[str, Any]) -> dict[str, Any]:
+    """Under `!merge`, `key: null` removes an inherited key (SPEC §4.2): not a value to validate."""
+    for path, tag in doc.tags.items():
+        if tag == "merge":
+            data = _drop_nulls_at(data, path)
+    return data
+
+
+def _drop_nulls_at(data: Any, path: Path) -> Any:
+    if not path:
+        return {k: v for k, v in data.items() if v is not None} if isinstance(data, dict) else data
+    head, rest = path[0], path[1:]
+    if isinstance(data, dict) and head in data:
+        return {**data, head: _drop_nulls_at(data[head], rest)}
+    if isinstance(data, list) and isinstance(head, int) and head < len(data):
+        return [*data[:head], _drop_nulls_at(data[head], rest), *data[head + 1:]]
+    return data
 
 
 def _strip_tier_errors(doc: Document, kind: str, sink: Sink) -> dict[str, Any]:
@@ -123,9 +144,10 @@ def tier_message(key: str, tier: str) -> str:
     return f"`{key}` cannot be set at the {tier} tier: it may be set {where} (SPEC §5.2)"
 
 
-def _validate(doc: Document, data: Any, pointer: str, prefix: Path, sink: Sink) -> None:
+def _validate(doc: Document, data: Any, pointer: str, prefix: Path, sink: Sink,
+              inherited: dict[str, Any] | None = None) -> None:
     for err in _validator(pointer).iter_errors(_jsonable(data)):
-        _report(doc, data, err, pointer, prefix, sink)
+        _report(doc, data, err, pointer, prefix, sink, inherited or {})
 
 
 def _jsonable(value: Any) -> Any:
@@ -135,11 +157,18 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _report(doc: Document, data: Any, err: Any, pointer: str, prefix: Path, sink: Sink) -> None:
+def _report(doc: Document, data: Any, err: Any, pointer: str, prefix: Path, sink: Sink,
+            inherited: dict[str, Any]) -> None:
     path: Path = (*prefix, *err.instance_path)
     kind = type(err.kind).__name__
-    node = _schema_at(pointer, err.schema_path)
+    node, _, note = _locate(err.schema_path)
+    note = note or inherited
     value = _value_at(data, tuple(err.instance_path))
+    if kind == "PropertyNames":
+        _report_property_names(doc, path, value, node, note, sink)
+        return
+    if kind != "AdditionalProperties" and _specific(doc, path, value, note, sink):
+        return
     if kind == "AdditionalProperties":
         allowed = _properties(_schema_at(pointer, err.schema_path[:-1]))
         for key in err.kind.unexpected:
@@ -148,7 +177,7 @@ def _report(doc: Document, data: Any, err: Any, pointer: str, prefix: Path, sink
     elif kind == "Required":
         sink.report(codes.MISSING_KEY, doc.span(path), f"missing required key `{err.kind.property}`{_where(path)}")
     elif kind == "AnyOf":
-        _report_any_of(doc, value, node, pointer, err.schema_path, path, sink)
+        _report_any_of(doc, value, node, pointer, err.schema_path, path, sink, note)
     elif kind == "Type" and "boolean" in _types(err.kind) and isinstance(value, str) and value in _YAML11_BOOLS:
         sink.report(codes.YAML11_BOOLEAN, doc.span(path),
                     f"`{value}` is a string in YAML 1.2: write true or false{_where(path)}")
@@ -164,19 +193,65 @@ def _report(doc: Document, data: Any, err: Any, pointer: str, prefix: Path, sink
         sink.report(codes.WRONG_TYPE, doc.span(path), f"{err.message}{_where(path)}")
 
 
+def _specific(doc: Document, path: Path, value: Any, note: dict[str, Any], sink: Sink) -> bool:
+    """A shape error the schema attributes to a specific rule (`x-envc-code`), with that rule's code."""
+    if path and path[-1] == "reusable" and value is True:
+        sink.report(codes.REUSE_TRUE, doc.span(path), "`reusable: true` is not a policy: write `reusable: {}` for the defaults")
+        return True
+    name = note.get("x-envc-code")
+    if name is None and "reusable" in path and "replicas" in path:
+        name = "reusable-replicas"  # jsonschema-rs reports errors under a $ref at the target def
+    if name is None:
+        return False
+    code = codes.BY_NAME[name]
+    sink.report(code, doc.span(path), _specific_message(code, value, note.get("x-envc-rule"), path))
+    return True
+
+
+def _specific_message(code: codes.Code, value: Any, rule: str | None, path: Path) -> str:
+    shown, where = _show(value), _where(path)
+    if code is codes.BAD_GPU and value == 0:
+        return "gpu: 0 is not allowed; omit the field"
+    if code is codes.BAD_QUANTITY and isinstance(value, (int, float)) and value < 0:
+        return f"quantity {shown} must not be negative{where}"
+    if code is codes.BAD_DURATION:
+        return f"`{shown}` is not a duration: expected seconds or a duration like 30s, 10m, 1h30m{where}"
+    if code is codes.REUSE_REPLICAS:
+        return f"`{shown}` is not allowed: replica counts are >= 0 and concurrency is >= 1{where}"
+    if code is codes.ENV_VALUE_TYPE:
+        return f"env var value `{shown}` must be a string, number or boolean{where}"
+    if rule is not None:
+        return f"`{shown}` is invalid: use {rule}{where}"
+    return f"`{shown}` is not valid: {code.summary}{where}"
+
+
+def _report_property_names(doc: Document, path: Path, value: Any, node: Any, note: dict[str, Any], sink: Sink) -> None:
+    """Each key that breaks `propertyNames`, reported at the key (e.g. a task key)."""
+    raw = node if isinstance(node, str) else (node.get("pattern", ".*") if isinstance(node, dict) else ".*")
+    pattern = re.compile(raw)
+    rule = note.get("x-envc-rule") or f"the pattern {pattern.pattern}"
+    code = codes.BY_NAME.get(note.get("x-envc-code", ""), codes.WRONG_TYPE)
+    for key in value if isinstance(value, dict) else ():
+        if not pattern.search(key):
+            sink.report(code, doc.key_span((*path, key)), f"`{key}` is invalid: use {rule}{_where(path)}")
+
+
 def _report_any_of(
-    doc: Document, value: Any, branches: Any, pointer: str, schema_path: list[Any], path: Path, sink: Sink
+    doc: Document, value: Any, branches: Any, pointer: str, schema_path: list[Any], path: Path, sink: Sink,
+    note: dict[str, Any],
 ) -> None:
     """An anyOf failure: dig into the one branch of the value's JSON type, else list the forms."""
     if isinstance(value, str) and value in _YAML11_BOOLS and any("boolean" in _branch_types(b) for b in branches):
         sink.report(codes.YAML11_BOOLEAN, doc.span(path),
                     f"`{value}` is a string in YAML 1.2: write true or false{_where(path)}")
         return
-    matching = [i for i, b in enumerate(branches) if _json_type(value) in _branch_types(b)]
+    vtype = _json_type(value)
+    matching = [i for i, b in enumerate(branches)
+                if vtype in _branch_types(b) or (vtype == "integer" and "number" in _branch_types(b))]
     if len(matching) == 1:
         sub = f"{_locate(schema_path)[1]}/{matching[0]}"
         before = len(sink.items)
-        _validate(doc, value, sub, path, sink)
+        _validate(doc, value, sub, path, sink, note)
         if len(sink.items) > before:
             return
     titles = [b.get("title", "another form") for b in branches if isinstance(b, dict)]
@@ -187,19 +262,23 @@ def _schema_at(pointer: str, schema_path: Iterable[Any]) -> Any:
     return _locate(schema_path)[0]
 
 
-def _locate(schema_path: Iterable[Any]) -> tuple[Any, str]:
-    """The schema node an error's absolute schema path points at, and its JSON pointer
-    (following `$ref`s, so the pointer names where the node really is)."""
+def _locate(schema_path: Iterable[Any]) -> tuple[Any, str, dict[str, Any]]:
+    """The schema node an error's absolute schema path points at, its JSON pointer
+    (following `$ref`s, so the pointer names where the node really is), and the
+    deepest `x-envc-code` / `x-envc-rule` annotation met on the way."""
     node: Any = schema()
     where = "#"
+    note: dict[str, Any] = {}
     for part in schema_path:
         if part == "$ref" and isinstance(node, dict):
             where = node["$ref"]
             node = _resolve_pointer(where)
-            continue
-        node = node[int(part)] if isinstance(node, list) else node[part]
-        where = f"{where}/{part}"
-    return node, where
+        else:
+            node = node[int(part)] if isinstance(node, list) else node[part]
+            where = f"{where}/{part}"
+        if isinstance(node, dict) and "x-envc-code" in node:
+            note = node
+    return node, where, note
 
 
 def _resolve_pointer(pointer: str) -> Any:

@@ -13,6 +13,8 @@ FAIL::
 
 from __future__ import annotations
 
+import re
+
 from envc import codes
 from envc.checks import Write
 from envc.diagnostics import Sink
@@ -42,6 +44,18 @@ def check_secrets(w: Write, sink: Sink) -> None:
                 check_env_var_name(name)
             except ValueError as exc:
                 sink.report(codes.BAD_ENV_NAME, w.doc.span(where), f"secret `{key}`: {exc}")
+
+
+_ENV_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*\Z")
+
+
+def check_env_var_names(w: Write, sink: Sink) -> None:
+    """`env_vars` keys must be names Kubernetes accepts (SPEC §10.1)."""
+    for name in w.value if isinstance(w.value, dict) else ():
+        if not _ENV_NAME.match(name):
+            sink.report(codes.BAD_ENV_NAME, w.doc.key_span((*w.path, name)),
+                        f"environment variable name {name!r} is invalid: use letters, digits, '_', '-' and '.', "
+                        "not starting with a digit")
 
 
 def _value(w: Write, path: tuple[str | int, ...], check: object, value: str, sink: Sink) -> None:

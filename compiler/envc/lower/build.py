@@ -15,6 +15,7 @@ from envc import codes
 from envc.checks.depends import depth
 from envc.diagnostics import Related, Sink, Span
 from envc.lower import Obj
+from envc.lower.apps import app_objects
 from envc.lower.reusable import pool_objects
 from envc.lower.tasks import task_pod_template
 from envc.model import Invocation, Resolved, ResolvedEnv, TaskCode
@@ -95,7 +96,16 @@ def sort_objects(objs: list[Obj]) -> list[Obj]:
 def lower_env(p: Plan, env: ResolvedEnv, sink: Sink) -> list[Obj]:
     if env.kind == "TaskEnvironment":
         return _task_env(p, env, sink)
-    return []  # AppEnvironment: lowered by the apps work (SPEC §7, §8.3)
+    return _app_env(p, env, sink)
+
+
+def _app_env(p: Plan, env: ResolvedEnv, sink: Sink) -> list[Obj]:
+    """A Knative Service and DomainMappings, or Deployment, Service, HPA, Ingress (SPEC §8.3)."""
+    settings = p.resolved.project.settings
+    source, wave = env.source.doc.file, p.depths[env.name]
+    manifests = app_objects(env, p.versions[env.name], source, wave, p.resolved.templates, settings, sink)
+    return [Obj(k8s(env.name), m["kind"], m["metadata"]["name"], source, m, wave, (0, wave, env.name), 0,
+                env.source.span) for m in manifests]
 
 
 def _task_env(p: Plan, env: ResolvedEnv, sink: Sink) -> list[Obj]:
@@ -142,7 +152,8 @@ def lower_step(p: Plan, inv: Invocation, index: int, sink: Sink) -> list[Obj]:
 def check_collisions(objs: list[Obj], sink: Sink) -> None:
     """Every (API group, kind, namespace, name) and output path is produced once (SPEC §6.3)."""
     seen: dict[object, Obj] = {}
-    for o in sorted(objs, key=lambda o: (o.source, str(o.origin), o.path)):
+    nowhere = Span("", 0, 0)
+    for o in sorted(objs, key=lambda o: (o.origin if isinstance(o.origin, Span) else nowhere, o.path)):
         ns = o.manifest["metadata"].get("namespace")
         for key in ((o.api_group, o.kind, ns, o.name), o.path.lower()):
             first = seen.setdefault(key, o)

@@ -8,8 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from envc import codes
+from envc.checks.pod_origin import origin_for
+from envc.checks.pod_output import check_pod
+from envc.checks.pod_security import PodView, secure
 from envc.diagnostics import Related, Sink, Span
-from envc.model import Origin, Source, Value
+from envc.load import Document
+from envc.model import Source, Value
 from envc.normalize import normalise
 from envc.project import Settings
 from envc.values.gpu import parse_gpu
@@ -17,12 +21,6 @@ from envc.values.secret_ref import secret_item_path, secret_name, secret_volume_
 
 SHM_VOLUME = "flyte-shm"
 _RESOURCE_KEYS = {"cpu": "cpu", "memory": "memory", "disk": "ephemeral-storage"}
-_RESTRICTED = {
-    "allowPrivilegeEscalation": False,
-    "capabilities": {"drop": ["ALL"]},
-    "runAsNonRoot": True,
-    "seccompProfile": {"type": "RuntimeDefault"},
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,11 +29,18 @@ class PodInput:
     image: str
     args: list[str]
     command: list[str] | None  # None: no `command` key (tasks); [] for reusable pools
-    restart_policy: str
+    restart_policy: str | None  # None (apps on knative): the template's, or no restartPolicy key
     reusable: bool
     active_deadline: int | None
     templates: Mapping[str, Source]
     settings: Settings
+    # Apps (SPEC §6.6, §8.3): the primary container is the one with this name, never a fallback
+    # (created when the template has none: the checks report a template that lacks it) ...
+    primary_name: str | None = None
+    # ... its ports come first (Flyte: the app port, then the template's) ...
+    ports: tuple[dict[str, Any], ...] = ()
+    # ... and it gets this readinessProbe unless the template sets one.
+    readiness_probe: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,16 +51,46 @@ class Pod:
     external: str | None  # name of an external template (annotation envc.dev/pod-template)
 
 
+@dataclass(frozen=True, slots=True)
+class Where:
+    """Spans of a pod template's values, wherever the template is written."""
+
+    value: Value
+    doc: Document | None  # a PodTemplate document, or None for an inline template
+
+    def related(self) -> tuple[Related, ...]:
+        """For a named template: where the environment names it."""
+        span = self.value.origin.span
+        return (Related("the template is used here", span),) if self.doc is not None and span else ()
+
+    def __call__(self, *sub: str | int) -> Span | None:
+        if self.doc is not None:
+            return self.doc.span(sub)
+        if not sub:
+            return self.value.origin.span
+        o = self.value.part(sub[0])
+        return o.doc.span((*o.path, *sub[1:])) if o.doc is not None else None
+
+
 def build_pod(p: PodInput, sink: Sink) -> Pod:
     tvalue = p.fields["pod_template"]
     template, external = _template(tvalue.value, p.templates, p.settings)
+    named = p.templates[tvalue.value].doc if isinstance(tvalue.value, str) and tvalue.value in p.templates else None
+    where = Where(tvalue, named)
     spec = _copy(template.get("spec") or {})
     containers = spec.setdefault("containers", [])
-    primary = _primary(containers, template.get("primary_container_name"), tvalue.origin, sink)
-    _container(primary, p, tvalue.origin, sink)
-    _pod_fields(spec, p, tvalue.origin, sink)
-    _security(spec, p.settings, tvalue.origin, sink)
-    return Pod(spec, dict(template.get("labels") or {}), dict(template.get("annotations") or {}), external)
+    index = {id(c): i for i, c in enumerate(containers)}
+    if p.primary_name is not None:
+        primary = next((c for c in containers if c.get("name") == p.primary_name), None) or _new(containers, p.primary_name)
+    else:
+        primary = _primary(containers, template.get("primary_container_name"), where, sink)
+    _container(primary, p, where, index, sink)
+    _pod_fields(spec, p, where, sink)
+    # The restricted profile's settings, then every output check of the finished pod (SPEC §10)
+    secure(spec, p.settings.pod_security, p.settings.run_as_user)
+    annotations = dict(template.get("annotations") or {})
+    check_pod(PodView(spec, annotations), origin_for(spec, tvalue, p.templates, p.fields), p.settings, sink)
+    return Pod(spec, dict(template.get("labels") or {}), annotations, external)
 
 
 def _template(value: Any, templates: Mapping[str, Source], settings: Settings) -> tuple[dict[str, Any], str | None]:
@@ -68,22 +103,24 @@ def _template(value: Any, templates: Mapping[str, Source], settings: Settings) -
     return dict(value), None
 
 
-def _primary(containers: list[dict[str, Any]], explicit: Any, origin: Origin, sink: Sink) -> dict[str, Any]:
+def _primary(containers: list[dict[str, Any]], explicit: Any, where: Where, sink: Sink) -> dict[str, Any]:
     """Flyte's order: the explicit name, a container named `primary`, the only container."""
     by_name = {c.get("name"): c for c in containers}
     if explicit is not None:
         if explicit in by_name:
             return by_name[explicit]
         if containers:
-            sink.report(codes.NO_PRIMARY, origin.span, f"the pod template has no container named `{explicit}`")
+            sink.report(codes.NO_PRIMARY, where("primary_container_name"),
+                        f"the pod template has no container named `{explicit}`", where.related())
         return _new(containers, str(explicit))
     if "primary" in by_name:
         return by_name["primary"]
     if len(containers) == 1:
         return containers[0]
     if containers:
-        sink.report(codes.NO_PRIMARY, origin.span,
-                    "the pod template has several containers and none is named `primary`: set primary_container_name")
+        sink.report(codes.NO_PRIMARY, where("spec", "containers"),
+                    "the pod template has several containers and none is named `primary`: set primary_container_name",
+                    where.related())
     return _new(containers, "primary")
 
 
@@ -93,22 +130,29 @@ def _new(containers: list[dict[str, Any]], name: str) -> dict[str, Any]:
     return c
 
 
-def _container(c: dict[str, Any], p: PodInput, torigin: Origin, sink: Sink) -> None:
+def _container(c: dict[str, Any], p: PodInput, where: Where, index: dict[int, int], sink: Sink) -> None:
     c.setdefault("image", p.image)
     if p.command is None:
         c.pop("command", None)
     else:
         c["command"] = list(p.command)
     c["args"] = list(p.args)
+    if p.ports:
+        c["ports"] = [dict(port) for port in p.ports] + list(c.get("ports") or [])
+    if p.readiness_probe is not None and "readinessProbe" not in c:
+        c["readinessProbe"] = _copy(p.readiness_probe)
     _resources(c, p.fields["resources"].value or {})
-    _env(c, p, sink)
+    ci = index.get(id(c))
+    _env(c, p, where, ci, sink)
     mounts = c.setdefault("volumeMounts", [])
     shm = (p.fields["resources"].value or {}).get("shm")
     if shm is not None:
-        if any(m.get("mountPath") == "/dev/shm" for m in mounts):
+        taken = [j for j, m in enumerate(mounts) if m.get("mountPath") == "/dev/shm"]
+        if taken:
             sink.report(codes.SHM_CONFLICT, p.fields["resources"].part("shm").span,
                         "`shm` is set but the pod template already mounts /dev/shm",
-                        _rel("the template is set here", torigin.span))
+                        _rel("the template mounts it here", where("spec", "containers", ci, "volumeMounts", taken[0])
+                             if ci is not None else where()))
         mounts.append({"name": SHM_VOLUME, "mountPath": "/dev/shm"})
     for mount in _secret_mounts(p.fields["secrets"].value):
         mounts.append({"name": secret_volume_name(mount), "mountPath": mount, "readOnly": True})
@@ -135,9 +179,9 @@ def _resources(c: dict[str, Any], res: Mapping[str, Any]) -> None:
     current["limits"] = {**(current.get("limits") or {}), **limits}
 
 
-def _env(c: dict[str, Any], p: PodInput, sink: Sink) -> None:
+def _env(c: dict[str, Any], p: PodInput, where: Where, ci: int | None, sink: Sink) -> None:
     """env_vars, then secret env vars, then the template's env; a repeated name is an error."""
-    entries: list[tuple[dict[str, Any], Value, str | int]] = []
+    entries: list[tuple[dict[str, Any], Value | Where, str | int]] = []
     env_vars = p.fields["env_vars"]
     for k, v in (env_vars.value or {}).items():
         entries.append(({"name": str(k), "value": str(v)}, env_vars, k))
@@ -146,23 +190,27 @@ def _env(c: dict[str, Any], p: PodInput, sink: Sink) -> None:
         if s["mount"] is None:
             ref = {"secretKeyRef": {"name": secret_name(s["key"], s["group"]), "key": s["key"]}}
             entries.append(({"name": s["as_env_var"], "valueFrom": ref}, secrets, i))
-    template = p.fields["pod_template"]
-    entries.extend((e, template, "") for e in c.get("env") or [])
-    seen: dict[str, tuple[Value, str | int]] = {}
+    entries.extend((e, where, j) for j, e in enumerate(c.get("env") or []))
+    seen: dict[str, tuple[Value | Where, str | int]] = {}
     for entry, value, key in entries:
         name = str(entry.get("name"))
         if name in seen:
-            first = _where(*seen[name])
-            sink.report(codes.DUPLICATE_ENV, _where(value, key), f"env var `{name}` is set twice",
-                        _rel("first set here", first))
+            a, b = _span_of(*seen[name], ci), _span_of(value, key, ci)
+            if isinstance(value, Where) and not isinstance(seen[name][0], Where):
+                sink.report(codes.DUPLICATE_ENV, a, f"env var `{name}` is also set by the pod template",
+                            _rel("the template sets it here", b))
+            else:
+                sink.report(codes.DUPLICATE_ENV, b, f"env var `{name}` is set twice", _rel("first set here", a))
         seen[name] = (value, key)
     if entries:
         c["env"] = [e for e, _, _ in entries]
 
 
-def _where(value: Value, key: str | int) -> Span | None:
+def _span_of(value: Value | Where, key: str | int, ci: int | None) -> Span | None:
     """Spans are computed only for diagnostics: building them for every entry is costly."""
-    return value.origin.span if key == "" else value.part(key).span
+    if isinstance(value, Where):
+        return value("spec", "containers", ci, "env", key, "name") if ci is not None else value()
+    return value.part(key).span
 
 
 def _secret_mounts(secrets: Any) -> list[str]:
@@ -173,12 +221,15 @@ def _secret_mounts(secrets: Any) -> list[str]:
     return mounts
 
 
-def _pod_fields(spec: dict[str, Any], p: PodInput, torigin: Origin, sink: Sink) -> None:
+def _pod_fields(spec: dict[str, Any], p: PodInput, where: Where, sink: Sink) -> None:
     policy = spec.get("restartPolicy")
     if p.reusable and policy not in (None, "Always"):
-        sink.report(codes.RESTART_POLICY, torigin.span,
-                    f"a reusable environment's pods restart Always; the template sets restartPolicy {policy}")
-    spec["restartPolicy"] = policy if policy and not p.reusable else p.restart_policy
+        sink.report(codes.RESTART_POLICY, where("spec", "restartPolicy"),
+                    f"a reusable environment's pods restart Always; the template sets restartPolicy {policy}",
+                    where.related())
+    restart = policy if policy and not p.reusable else p.restart_policy
+    if restart is not None:
+        spec["restartPolicy"] = restart
     if p.reusable:
         spec.pop("activeDeadlineSeconds", None)
     elif p.active_deadline:
@@ -186,14 +237,14 @@ def _pod_fields(spec: dict[str, Any], p: PodInput, torigin: Origin, sink: Sink) 
     sa = p.fields["service_account"].value
     if sa:
         spec["serviceAccountName"] = sa
-    _scheduling(spec, p, torigin, sink)
-    _volumes(spec, p)
+    _scheduling(spec, p, where, sink)
+    _volumes(spec, p, sink)
 
 
-def _scheduling(spec: dict[str, Any], p: PodInput, torigin: Origin, sink: Sink) -> None:
+def _scheduling(spec: dict[str, Any], p: PodInput, where: Where, sink: Sink) -> None:
     s = p.settings
     selector: dict[str, tuple[str, Span | None]] = {
-        k: (v, torigin.span) for k, v in (spec.get("nodeSelector") or {}).items()
+        k: (v, where("spec", "nodeSelector", k)) for k, v in (spec.get("nodeSelector") or {}).items()
     }
     tolerations = list(spec.get("tolerations") or [])
     res = p.fields["resources"]
@@ -234,7 +285,7 @@ def _dedupe(items: list[Any]) -> list[Any]:
     return out
 
 
-def _volumes(spec: dict[str, Any], p: PodInput) -> None:
+def _volumes(spec: dict[str, Any], p: PodInput, sink: Sink) -> None:
     volumes = list(spec.get("volumes") or [])
     shm = (p.fields["resources"].value or {}).get("shm")
     if shm is not None:
@@ -243,10 +294,25 @@ def _volumes(spec: dict[str, Any], p: PodInput) -> None:
             empty["sizeLimit"] = str(shm)
         volumes.append({"name": SHM_VOLUME, "emptyDir": empty})
     secrets = normalise("secrets", p.fields["secrets"].value, p.settings)
+    _duplicate_files(p.fields["secrets"], secrets, sink)
     for mount in _secret_mounts(p.fields["secrets"].value):
         volumes.append(_projected(mount, [s for s in secrets if s["mount"] == mount]))
     if volumes:
         spec["volumes"] = volumes
+
+
+def _duplicate_files(value: Value, secrets: list[dict[str, Any]], sink: Sink) -> None:
+    """Two mounted secrets may not produce the same file (SPEC §6.2)."""
+    seen: dict[str, int] = {}
+    for i, s in enumerate(secrets):
+        if s["mount"] is None:
+            continue
+        path = f"{s['mount'].rstrip('/')}/{secret_item_path(s['key'], s['group'])}"
+        if path in seen:
+            sink.report(codes.DUPLICATE_ENV, value.part(i).span, f"secret file `{path}` is set twice",
+                        _rel("first set here", value.part(seen[path]).span))
+        else:
+            seen[path] = i
 
 
 def _projected(mount: str, secrets: list[dict[str, Any]]) -> dict[str, Any]:
@@ -257,20 +323,6 @@ def _projected(mount: str, secrets: list[dict[str, Any]]) -> dict[str, Any]:
     sources = [{"secret": {"name": name, "items": sorted(items, key=lambda i: i["path"])}}
                for name, items in sorted(by_secret.items())]
     return {"name": secret_volume_name(mount), "projected": {"sources": sources}}
-
-
-def _security(spec: dict[str, Any], settings: Settings, torigin: Origin, sink: Sink) -> None:
-    """Restricted profile settings on every container the template leaves unset (SPEC §10.2)."""
-    for group in ("initContainers", "containers", "ephemeralContainers"):
-        for c in spec.get(group) or []:
-            ctx = c.get("securityContext") or {}
-            if ctx.get("runAsUser") == 0 or (spec.get("securityContext") or {}).get("runAsUser") == 0:
-                sink.report(codes.RUN_AS_ROOT, torigin.span, f"container `{c.get('name')}` runs as root (runAsUser: 0)")
-            if settings.pod_security == "restricted":
-                extra: dict[str, Any] = dict(_RESTRICTED)
-                if settings.run_as_user is not None:
-                    extra["runAsUser"] = settings.run_as_user
-                c["securityContext"] = {**_copy(extra), **ctx}
 
 
 def _copy(value: Any) -> Any:
