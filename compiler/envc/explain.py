@@ -25,6 +25,9 @@ def origin_json(o: Origin) -> dict[str, Any]:
     return out
 
 
+Memo = dict[int, tuple[Value, dict[str, Any]]]
+
+
 def field_json(name: str, v: Value, settings: Settings, with_from: bool) -> dict[str, Any]:
     out: dict[str, Any] = {"value": normalise(name, v.value, settings)}
     if with_from:
@@ -35,39 +38,61 @@ def field_json(name: str, v: Value, settings: Settings, with_from: bool) -> dict
 
 
 def _fields(fields: Mapping[str, Value], settings: Settings, with_from: bool,
-            task: ResolvedTask | None = None) -> dict[str, Any]:
+            task: ResolvedTask | None = None, memo: Memo | None = None) -> dict[str, Any]:
+    if memo is not None and not with_from:
+        return _fields_memo(fields, settings, task, memo)
     out = {name: field_json(name, v, settings, with_from) for name, v in sorted(fields.items())}
     if task is not None and out["short_name"]["value"] is None:
         out["short_name"]["value"] = task.key  # Flyte: the function name
     return out
 
 
-def task_entry(task: ResolvedTask, code: TaskCode | None, settings: Settings, with_from: bool) -> dict[str, Any]:
+def _fields_memo(fields: Mapping[str, Value], settings: Settings, task: ResolvedTask | None,
+                 memo: Memo) -> dict[str, Any]:
+    """The entries without provenance, for hashing: a Value shared by many environments
+    (inherited) and tasks is normalised once and its entry shared (never mutated); the
+    memo keeps each Value alive, so its id stays unique.  A Value belongs to one field."""
+    out: dict[str, Any] = {}
+    for name, v in sorted(fields.items()):
+        hit = memo.get(id(v))
+        if hit is None:
+            hit = memo[id(v)] = (v, {"value": normalise(name, v.value, settings)})
+        out[name] = hit[1]
+    if task is not None and out["short_name"]["value"] is None:
+        out["short_name"] = {"value": task.key}  # Flyte: the function name
+    return out
+
+
+def task_entry(task: ResolvedTask, code: TaskCode | None, settings: Settings, with_from: bool,
+               memo: Memo | None = None) -> dict[str, Any]:
     return {
         "fqn": task.fqn,
         "function": code.function if code else task.key,
         "module": code.module if code else None,
         "async": code.is_async if code else None,
-        "fields": _fields(task.fields, settings, with_from, task),
+        "fields": _fields(task.fields, settings, with_from, task, memo),
     }
 
 
-def env_entry(env: ResolvedEnv, code: Mapping[str, TaskCode], settings: Settings, with_from: bool = True) -> dict[str, Any]:
+def env_entry(env: ResolvedEnv, code: Mapping[str, TaskCode], settings: Settings, with_from: bool = True,
+              memo: Memo | None = None) -> dict[str, Any]:
     return {
         "kind": env.kind,
         "name": env.name,
         "extends": env.extends,
-        "fields": _fields(env.fields, settings, with_from),
-        "tasks": [task_entry(t, code.get(t.fqn), settings, with_from) for t in sorted(env.tasks, key=lambda t: t.fqn)],
+        "fields": _fields(env.fields, settings, with_from, memo=memo),
+        "tasks": [task_entry(t, code.get(t.fqn), settings, with_from, memo)
+                  for t in sorted(env.tasks, key=lambda t: t.fqn)],
     }
 
 
-def invocation_entry(inv: Invocation, tasks: Mapping[str, ResolvedTask], settings: Settings, with_from: bool = True) -> dict[str, Any]:
+def invocation_entry(inv: Invocation, tasks: Mapping[str, ResolvedTask], settings: Settings, with_from: bool = True,
+                     memo: Memo | None = None) -> dict[str, Any]:
     return {
         "workflow": inv.workflow,
         "step": inv.step,
         "task": inv.task_fqn,
-        "fields": _fields(inv.fields, settings, with_from, tasks.get(inv.task_fqn)),
+        "fields": _fields(inv.fields, settings, with_from, tasks.get(inv.task_fqn), memo),
     }
 
 
@@ -92,9 +117,10 @@ def app_fields(env: ResolvedEnv, fields: dict[str, Any], code: Mapping[str, Task
     """An app's computed `container_command` beside `command`, with the decoded `--parameters`
     payload (SPEC §11.2).  Not part of the content hash: the command carries the version."""
     from envc.fserve import container_command, decode_payload, payload_of
-    from envc.version import env_version
+    from envc.version import env_version, hash_input
 
-    command = container_command(env.get("command"), env.get("parameters"), env_version(env, code, settings), settings)
+    version = env_version(hash_input(env, code, settings), settings)
+    command = container_command(env.get("command"), env.get("parameters"), version, settings)
     payload = payload_of(command) if env.get("command") is None else None
     derived: dict[str, Any] = {"value": command, "from": fields["command"]["from"],
                                "decoded_parameters": json.loads(decode_payload(payload)) if payload else None}

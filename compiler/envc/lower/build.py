@@ -7,21 +7,23 @@ lowered in any order or in several processes (docs/performance.md).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
+
+import orjson
 from dataclasses import dataclass
 
 from envc import codes
 from envc.checks.depends import depth
+from envc.checks.objects import check_objects
 from envc.diagnostics import Related, Sink, Span
 from envc.lower import Obj
 from envc.lower.apps import app_objects
 from envc.lower.reusable import pool_objects
-from envc.lower.tasks import task_pod_template
+from envc.lower.tasks import PodCache, task_pod_template
 from envc.model import Invocation, Resolved, ResolvedEnv, TaskCode
 from envc.normalize import reusable
 from envc.values.names import k8s
-from envc.explain import invocation_entry
+from envc.explain import Memo, invocation_entry
 from envc.version import env_version, hash_input
 
 KIND_ORDER = ("PodTemplate", "Deployment", "Service", "HorizontalPodAutoscaler", "DomainMapping", "Ingress")
@@ -44,12 +46,13 @@ Unit = tuple[str, int]  # ("env", index into environments) or ("step", index int
 def plan(resolved: Resolved, code: Mapping[str, TaskCode]) -> Plan:
     settings = resolved.project.settings
     envs = resolved.environments
-    c = {n: hash_input(e, code, settings) for n, e in envs.items()}
+    memo: Memo = {}
+    c = {n: hash_input(e, code, settings, memo) for n, e in envs.items()}
     versions = {n: env_version(c[n], settings) for n in envs}
     env_of = {t.fqn: e for e in envs.values() for t in e.tasks}
     tasks = {t.fqn: t for e in envs.values() for t in e.tasks}
-    steps = tuple(json.dumps(invocation_entry(i, tasks, settings, with_from=False), sort_keys=True)
-                  for i in resolved.invocations)
+    steps = tuple(orjson.dumps(invocation_entry(i, tasks, settings, with_from=False, memo=memo),
+                               option=orjson.OPT_SORT_KEYS).decode("utf-8") for i in resolved.invocations)
     return Plan(resolved, code, depth(envs), versions, env_of,
                 {n: _unit_input(n, c[n], resolved) for n in envs}, steps)
 
@@ -61,7 +64,7 @@ def _unit_input(name: str, c: str, resolved: Resolved) -> str:
     template = env.fields["pod_template"].value if "pod_template" in env.fields else None
     values = [template, *(t.fields["pod_template"].value for t in env.tasks)]
     docs = {n: resolved.templates[n].doc.data for n in values if isinstance(n, str) and n in resolved.templates}
-    extra = json.dumps([resolved.project.settings.version, docs], sort_keys=True, default=str)
+    extra = orjson.dumps([resolved.project.settings.version, docs], option=orjson.OPT_SORT_KEYS).decode("utf-8")
     return c + "\x00" + extra
 
 
@@ -75,9 +78,11 @@ def lower_units(p: Plan, todo: Iterable[Unit], sink: Sink) -> list[Obj]:
     out: list[Obj] = []
     for kind, i in todo:
         if kind == "env":
-            out.extend(lower_env(p, envs[i], sink))
+            objs = lower_env(p, envs[i], sink)
         else:
-            out.extend(lower_step(p, p.resolved.invocations[i], i, sink))
+            objs = lower_step(p, p.resolved.invocations[i], i, sink)
+        check_objects(objs, sink)  # SPEC §10.1, per unit (so a cached unit keeps its diagnostics)
+        out.extend(objs)
     return out
 
 
@@ -117,6 +122,7 @@ def _task_env(p: Plan, env: ResolvedEnv, sink: Sink) -> list[Obj]:
         return [Obj(k8s(env.name), m["kind"], m["metadata"]["name"], source, m, wave, group, 0, env.source.span)
                 for m in manifests]
     out = []
+    pods: PodCache = {}
     for task in env.tasks:
         if task.fqn not in p.code:
             continue
@@ -124,7 +130,7 @@ def _task_env(p: Plan, env: ResolvedEnv, sink: Sink) -> list[Obj]:
         m = task_pod_template(
             name=name, env=env.name, task_key=task.key, fqn=task.fqn, fields=task.fields,
             code=p.code[task.fqn], version=version, source=source, wave=wave,
-            templates=p.resolved.templates, settings=settings, sink=sink,
+            templates=p.resolved.templates, settings=settings, sink=sink, cache=pods,
         )
         out.append(Obj(k8s(env.name), "PodTemplate", name, source, m, wave, group, 0,
                        task.doc.key_span(task.path)))

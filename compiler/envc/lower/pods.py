@@ -49,6 +49,7 @@ class Pod:
     labels: dict[str, str]
     annotations: dict[str, str]
     external: str | None  # name of an external template (annotation envc.dev/pod-template)
+    primary: int = 0  # index of the primary container in spec["containers"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +91,8 @@ def build_pod(p: PodInput, sink: Sink) -> Pod:
     secure(spec, p.settings.pod_security, p.settings.run_as_user)
     annotations = dict(template.get("annotations") or {})
     check_pod(PodView(spec, annotations), origin_for(spec, tvalue, p.templates, p.fields), p.settings, sink)
-    return Pod(spec, dict(template.get("labels") or {}), annotations, external)
+    at = next(i for i, c in enumerate(containers) if c is primary)
+    return Pod(spec, dict(template.get("labels") or {}), annotations, external, at)
 
 
 def _template(value: Any, templates: Mapping[str, Source], settings: Settings) -> tuple[dict[str, Any], str | None]:

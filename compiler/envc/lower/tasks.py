@@ -8,7 +8,7 @@ from typing import Any
 
 from envc.diagnostics import Sink
 from envc.lower import meta
-from envc.lower.pods import PodInput, build_pod
+from envc.lower.pods import Pod, PodInput, build_pod
 from envc.model import Source, TaskCode, Value
 from envc.normalize import normalise
 from envc.project import Settings
@@ -54,17 +54,51 @@ def task_annotations(fields: Mapping[str, Value], short_name: str, settings: Set
     return out
 
 
+# The fields a task pod is built from, besides its args and deadline: tasks of one
+# environment usually share all of them (the same inherited Value objects).
+_POD_FIELDS = ("image", "resources", "env_vars", "secrets", "service_account", "pod_template", "interruptible")
+PodCache = dict[tuple[int, ...], tuple[Pod, tuple[Value, ...]]]
+
+
+def _shared_pod(fields: Mapping[str, Value], templates: Mapping[str, Source], settings: Settings,
+                sink: Sink, cache: PodCache | None) -> Pod:
+    """The pod without args and deadline, built once per distinct set of pod fields.
+
+    Its dicts are shared by the tasks' objects, which are never mutated after lowering;
+    the YAML writer renders shared subtrees once (docs/performance.md)."""
+    values = tuple(fields[k] for k in _POD_FIELDS)
+    key = tuple(map(id, values))
+    if cache is not None and key in cache:
+        return cache[key][0]
+    pod = build_pod(PodInput(
+        fields=fields, image=normalise("image", fields["image"].value, settings), args=[], command=None,
+        restart_policy="Never", reusable=False, active_deadline=None, templates=templates, settings=settings,
+    ), sink)
+    if cache is not None:
+        cache[key] = (pod, values)  # the values are kept so their ids stay unique
+    return pod
+
+
+def _with_args(pod: Pod, args: list[str], deadline: int | None) -> dict[str, Any]:
+    """A shallow copy of a shared pod spec with this task's args and deadline."""
+    out = dict(pod.spec)
+    containers = list(pod.spec["containers"])
+    containers[pod.primary] = {**containers[pod.primary], "args": args}
+    out["containers"] = containers
+    if deadline:
+        out["activeDeadlineSeconds"] = deadline
+    return out
+
+
 def task_pod_template(
     *, name: str, env: str, task_key: str, fqn: str, fields: Mapping[str, Value], code: TaskCode,
     version: str, source: str, wave: int, templates: Mapping[str, Source], settings: Settings,
-    sink: Sink, extra_labels: Mapping[str, str] | None = None,
+    sink: Sink, extra_labels: Mapping[str, str] | None = None, cache: PodCache | None = None,
 ) -> dict[str, Any]:
     timeout = normalise("timeout", fields["timeout"].value, settings)
-    pod = build_pod(PodInput(
-        fields=fields, image=normalise("image", fields["image"].value, settings),
-        args=task_args(code, version, settings), command=None, restart_policy="Never", reusable=False,
-        active_deadline=timeout["max_runtime"] or None, templates=templates, settings=settings,
-    ), sink)
+    shared = _shared_pod(fields, templates, settings, sink, cache)
+    spec = _with_args(shared, task_args(code, version, settings), timeout["max_runtime"] or None)
+    pod = Pod(spec, shared.labels, shared.annotations, shared.external, shared.primary)
     interruptible = bool(fields["interruptible"].value)
     labels = {**meta.labels(settings, env, task_key, interruptible), **(extra_labels or {})}
     short = fields["short_name"].value or task_key
