@@ -36,26 +36,33 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--validate", "schemas", is_flag=True, help="Also validate every emitted object against the Kubernetes (and Knative) schema of kubernetes_version (SPEC §10.1; needs the `validate` extra).")
 @_common
-def validate(paths: tuple[str, ...], project: str | None, fmt: str, strict: bool) -> None:
+def validate(paths: tuple[str, ...], schemas: bool, project: str | None, fmt: str, strict: bool) -> None:
     """Run every check `compile` runs; write nothing.
 
     PATHS only select projects: each project containing a PATH is validated in full."""
     from envc.commands import validate_cmd
 
-    _finish(lambda: validate_cmd(paths, project, fmt, strict))
+    _finish(lambda: validate_cmd(paths, project, fmt, strict, schemas=schemas))
 
 
 @main.command()
 @click.option("--out", "out", metavar="DIR", help="Output directory (default: `output` of envc.yaml).")
 @click.option("--stdout", "to_stdout", is_flag=True, help="Print every object as one YAML stream instead of writing files.")
 @click.option("--check", is_flag=True, help="Compare with DIR and write nothing; exit 1 on drift.")
+@click.option("--validate", "schemas", is_flag=True, help="Also validate every emitted object against the Kubernetes (and Knative) schema of kubernetes_version (SPEC §10.1; needs the `validate` extra).")
 @_common
-def compile(out: str | None, to_stdout: bool, check: bool, project: str | None, fmt: str, strict: bool) -> None:
+def compile(out: str | None, to_stdout: bool, check: bool, schemas: bool, project: str | None, fmt: str, strict: bool) -> None:
     """Emit one Kubernetes manifest per object (SPEC §9)."""
+    from envc import progress
     from envc.commands import compile_cmd
 
-    _finish(lambda: compile_cmd(out, to_stdout, check, project, fmt, strict))
+    def run() -> int:
+        with progress.shown("compiling"):  # a terminal only, and only when it takes a while
+            return compile_cmd(out, to_stdout, check, project, fmt, strict, schemas=schemas)
+
+    _finish(run)
 
 
 @main.command()
@@ -90,6 +97,50 @@ def diff(base: str, fmt: str, exit_code: bool, project: str | None) -> None:
     from envc.diff_run import Options, run
 
     _finish(lambda: run(Options(project, base, fmt, exit_code), cwd()))
+
+
+@main.command("fmt")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 (with a diff) if a file is not formatted.")
+@click.option("--project", "project", metavar="PATH", help="envc.yaml, or the directory holding it (when no PATH is given).")
+def fmt_command(paths: tuple[str, ...], check: bool, project: str | None) -> None:
+    """Canonical key order and indentation, comments kept.
+
+    PATHS are files or directories (their *.yaml/*.yml); default: the project's files."""
+    from envc.fmt_run import Options, run
+
+    _finish(lambda: run(Options(paths, check, project), cwd()))
+
+
+@main.command()
+@click.argument("directory", default=".", type=click.Path(file_okay=False))
+@click.option("--name", metavar="NAME", help="The Flyte project name (default: the directory name).")
+@click.option("--domain", default="development", show_default=True, help="The Flyte domain.")
+def init(directory: str, name: str | None, domain: str) -> None:
+    """A new project in DIRECTORY with one example of each kind."""
+    from envc.init import InitError, create
+
+    def run() -> int:
+        try:
+            written = create(Path(directory), name, domain)
+        except InitError as exc:
+            click.echo(f"envc init: {exc}", err=True)
+            return EXIT_INPUT
+        click.echo(f"created {len(written)} files in {directory}; next: envc compile --project {directory}", err=True)
+        return EXIT_OK
+
+    _finish(run)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid", show_default=True,
+              help="Mermaid renders in pull-request comments; dot is for Graphviz.")
+@click.option("--project", "project", metavar="PATH", help="envc.yaml, or the directory holding it.")
+def graph(fmt: str, project: str | None) -> None:
+    """The extends, depends_on and Workflow -> task graph."""
+    from envc.commands import graph_cmd
+
+    _finish(lambda: graph_cmd(fmt, project))
 
 
 def _finish(run: Callable[[], int]) -> NoReturn:

@@ -90,6 +90,9 @@ ASYNC_WITH_ENTRYPOINT = _c("E407", "async-with-entrypoint", "`async:` beside an 
 TASK_KEY_MISMATCH = _c("E408", "task-key-mismatch", "the task key differs from the entrypoint's function name", "rename the task key to the function name")
 BAD_ENTRYPOINT = _c("E409", "invalid-entrypoint", "an entrypoint or module is not of the form path.py:function or a.b:function", "fix the entrypoint")
 UNKNOWN_TASK = _c("E417", "unknown-task", "a Workflow step names no task", "fix the task FQN (see the hint)")
+REUSE_OVERRIDE = _c("E418", "reusable-override", "an invocation overrides resources, env_vars, secrets or service_account while its policy stays reusable", "add `reusable: off` to the same override")
+DUPLICATE_STEP = _c("E419", "duplicate-step", "two steps of a Workflow have the same name", "give each step its own `name`")
+REUSE_OVERRIDE_INEFFECTIVE = _c("W403", "reuse-override-ineffective", "an invocation that stays reusable sets interruptible or pod_template: the pool's pods do not change", "add `reusable: off`, or drop the setting")
 REUSE_SYNC_CONCURRENCY = _c("E410", "reusable-concurrency-sync", "concurrency > 1 with a task that is not async", "make the task `async def` or set concurrency 1")
 REUSE_TASK_TEMPLATE = _c("E411", "reusable-task-pod-template", "a task-level pod_template in a reusable environment", "set pod_template on the environment")
 REUSE_TASK_MISMATCH = _c("E412", "reusable-task-mismatch", "a task-level service_account or interruptible differs from its reusable environment's", "set it on the environment: one pool serves every task")
@@ -157,6 +160,17 @@ PARAMETERS_IGNORED = _c("W705", "parameters-ignored", "`parameters` beside a cus
 FOREIGN_FILE = _c("E801", "foreign-file-collision", "a file without the envc header is in the way of a generated file", "move the file away")
 WRITE_FAILED = _c("E802", "write-failed", "the output could not be written", "check the output directory")
 
+# 9xx: checks on the output (SPEC §10; docs/output-checks.md); also E211, E501, E502, E507, E514, E607, W601
+POD_SECURITY = _c("E901", "pod-security-violation", "a pod breaks a control of the active Pod Security Standard", "remove the offending value, or lower security.pod_security in envc.yaml (docs/output-checks.md)")
+PLAINTEXT_SECRET = _c("E902", "plaintext-secret", "a value that looks like a credential is written in plain text", "use `secrets`; or, for a false positive, add `# envc: allow plaintext-secret` on its line")
+SCHEMA_INVALID_OUTPUT = _c("E903", "schema-invalid-output", "an emitted object does not validate against the Kubernetes (or Knative) schema of kubernetes_version", "fix the field in the pod template (or report an envc bug)")
+DUPLICATE_IN_POD = _c("E904", "duplicate-in-pod", "two containers, volumes or ports with the same name, or two mounts at the same path, in one pod", "rename or remove one of them")
+EXTENDED_RESOURCE = _c("E905", "extended-resource-limit", "an extended resource (or hugepages) without a limit equal to its request, or not a whole number", "set the same quantity under requests and limits")
+BAD_K8S_NAME = _c("E906", "invalid-kubernetes-name", "an emitted object, container, volume or port name that Kubernetes rejects", "rename it")
+SELECTOR_MISMATCH = _c("E907", "selector-mismatch", "a selector that does not match the labels of the pods it selects", "report an envc bug, or remove the template label that overrides it")
+UNKNOWN_VOLUME = _c("E908", "unknown-volume-mount", "a volumeMount names no volume of the pod", "add the volume to the template's spec.volumes, or fix the name")
+SCHEMA_UNAVAILABLE = _c("W901", "schema-not-validated", "--validate has no schema for an emitted object's apiVersion/kind: it was not schema-checked", "ship the schema (schemas/knative/), or accept the gap")
+
 
 # A failing example per code: the text of `envs/a.yaml`, or `-- <path> --` sections when it
 # takes several files (the tests/cases format; envc.yaml defaults to `envc: 1`, `project: t`).
@@ -186,10 +200,9 @@ name: a
 x: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]   # 101 levels
 """,
     "E105": """\
-kind: TaskEnvironment
-name: a
+# envs/a.yaml: an anchor and 10,001 aliases to it
 x: &x 1
-y: [*x, *x, *x, *x, *x, *x, *x, *x]   # ... 10,001 aliases in the file
+y: [*x, *x, *x, *x, *x, *x, *x, *x, *x, *x, *x, *x, *x, *x, *x, *x]   # ... and on
 """,
     "E106": """\
 kind: TaskEnvironment
@@ -217,7 +230,7 @@ resources:
     "E109": """\
 kind: TaskEnvironment
 name: a
-image: !!python/name:os.system
+env_vars: !!python/object:os.system {LOG_LEVEL: info}
 """,
     "E110": """\
 kind: TaskEnvironment
@@ -515,6 +528,55 @@ steps:
 -- pipelines/jobs.py --
 def process_data(): ...
 """,
+    "E418": """\
+-- envs/a.yaml --
+kind: TaskEnvironment
+name: pool
+resources: {cpu: "1"}
+reusable: {replicas: 2}
+tasks:
+  f: {entrypoint: jobs.py:f}
+---
+kind: Workflow
+name: nightly
+steps:
+  - task: pool.f
+    override: {resources: {cpu: "4"}}
+-- jobs.py --
+def f(): ...
+""",
+    "E419": """\
+-- envs/a.yaml --
+kind: TaskEnvironment
+name: a
+tasks:
+  f: {entrypoint: jobs.py:f}
+---
+kind: Workflow
+name: nightly
+steps:
+  - {task: a.f}
+  - {task: a.f}
+-- jobs.py --
+def f(): ...
+""",
+    "W403": """\
+-- envs/a.yaml --
+kind: TaskEnvironment
+name: pool
+resources: {cpu: "1"}
+reusable: {replicas: 2}
+tasks:
+  f: {entrypoint: jobs.py:f}
+---
+kind: Workflow
+name: nightly
+steps:
+  - task: pool.f
+    override: {interruptible: true}
+-- jobs.py --
+def f(): ...
+""",
     "W401": """\
 kind: TaskEnvironment
 name: a
@@ -570,7 +632,7 @@ secrets:
 kind: TaskEnvironment
 name: a
 secrets:
-  - {key: token, as_env_var: 1TOKEN}
+  - 1password-token     # the env var would be 1PASSWORD_TOKEN
 """,
     "E508": """\
 kind: TaskEnvironment
@@ -769,6 +831,176 @@ tasks:
     entrypoint: pipelines/jobs.py:f
 -- pipelines/jobs.py --
 def f(): ...
+""",
+    "E701": """\
+kind: AppEnvironment
+name: web
+command: python -m http.server 9090
+port: 9090
+""",
+    "E702": """\
+kind: AppEnvironment
+name: web
+command: python -m grpc_server
+port: {port: 8080, name: grpc}
+""",
+    "E703": """\
+kind: AppEnvironment
+name: web
+command: python -m http.server 8080
+scaling: {replicas: [0, 0]}
+""",
+    "E704": """\
+kind: AppEnvironment
+name: web
+command: python serve.py
+parameters:
+  - {name: mode, value: fast}
+""",
+    "E705": """\
+-- envc.yaml --
+envc: 1
+project: t
+runtime: {app_raw_data_path: "s3://t/apps"}
+-- envs/a.yaml --
+kind: AppEnvironment
+name: web
+args: python serve.py
+parameters:
+  - {name: model, type: file}
+""",
+    "E706": """\
+-- envc.yaml --
+envc: 1
+project: t
+runtime: {app_raw_data_path: "s3://t/apps"}
+-- envs/a.yaml --
+kind: AppEnvironment
+name: web
+args: python serve.py
+parameters:
+  - {name: mode, value: fast}
+  - {name: mode, value: slow}
+""",
+    "E707": """\
+kind: AppEnvironment
+name: web
+args: "streamlit run 'app.py"
+""",
+    "E708": """\
+kind: AppEnvironment
+name: web
+command: python -m http.server 8080
+env_vars: {PORT: "8080"}
+""",
+    "E709": """\
+kind: AppEnvironment
+name: web
+command: python -m http.server 8080
+pod_template:
+  spec:
+    containers:
+      - name: app
+      - {name: queue-proxy, image: "envoyproxy/envoy:v1.30"}
+""",
+    "E710": """\
+kind: AppEnvironment
+name: web
+command: python -m http.server 8080
+secrets:
+  - {key: tls, group: web, mount: /dev}
+""",
+    "E711": """\
+kind: AppEnvironment
+name: model
+command: python serve.py
+resources: {gpu: "A100:1"}   # adds a nodeSelector
+""",
+    "E712": """\
+kind: AppEnvironment
+name: web
+command: python -m http.server 8080
+pod_template:
+  spec:
+    terminationGracePeriodSeconds: 5
+    containers: [{name: app}]
+""",
+    "E713": """\
+kind: AppEnvironment
+name: web
+command: python -m http.server 8080
+pod_template:
+  spec:
+    containers:
+      - name: app
+      - name: proxy
+        image: "envoyproxy/envoy:v1.30"
+        ports: [{containerPort: 9901}]
+""",
+    "E714": """\
+kind: AppEnvironment
+name: web
+command: python -m http.server 8080
+pod_template:
+  primary_container_name: main
+  spec:
+    containers: [{name: main}]
+""",
+    "E715": """\
+kind: AppEnvironment
+name: web
+command: python -m http.server 8080
+domain: {subdomain: web}   # envc.yaml sets no apps.domain
+""",
+    "E716": """\
+kind: AppEnvironment
+name: web
+command: python -m http.server 8080
+requires_auth: false
+domain: {custom_domain: Web_Host.example.com}
+""",
+    "W701": """\
+kind: AppEnvironment
+name: web
+args: python -m http.server 8080   # fserve, with the default raw data path
+""",
+    "W702": """\
+-- envc.yaml --
+envc: 1
+project: t
+apps: {target: kubernetes}
+-- envs/a.yaml --
+kind: AppEnvironment
+name: web
+command: python -m http.server 8080
+scaling: {metric: {concurrency: 10}}
+""",
+    "W703": """\
+-- envc.yaml --
+envc: 1
+project: t
+apps: {domain: apps.t.dev}
+-- envs/a.yaml --
+kind: AppEnvironment
+name: web
+command: python -m http.server 8080
+domain: {subdomain: web}
+""",
+    "W704": """\
+-- envc.yaml --
+envc: 1
+project: t
+runtime: {app_raw_data_path: "s3://t/apps"}
+-- envs/a.yaml --
+kind: AppEnvironment
+name: web
+""",
+    "W705": """\
+kind: AppEnvironment
+name: web
+command: fserve --version v1 -- python serve.py
+parameters:
+  - {name: mode, value: fast}
 """,
     "E801": """\
 # manifests/k8s(a)/podtemplate-a-f.yaml exists but was not written by envc

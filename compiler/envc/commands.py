@@ -29,7 +29,7 @@ def _report(sink: Sink, fmt: str, strict: bool) -> int:
     return EXIT_INPUT if errors else EXIT_OK
 
 
-def _pipeline(project: str | None, start: Path | None = None, analyse_only: bool = False):  # type: ignore[no-untyped-def]
+def _pipeline(project: str | None, start: Path | None = None, analyse_only: bool = False, schemas: bool = False):  # type: ignore[no-untyped-def]
     from envc.pipeline import NoProject, run
 
     sink = Sink()
@@ -37,13 +37,27 @@ def _pipeline(project: str | None, start: Path | None = None, analyse_only: bool
         analysis, objs = run(start or Path.cwd(), project, sink, lower=not analyse_only)
     except NoProject as exc:
         raise click.UsageError(str(exc)) from None
+    if schemas and analysis is not None and objs is not None:
+        _schema_check(analysis.project.settings.kubernetes_version)(objs, sink)
     return sink, analysis, objs
 
 
-def validate_cmd(paths: tuple[str, ...], project: str | None, fmt: str, strict: bool) -> int:
+def _schema_check(version: str):  # type: ignore[no-untyped-def]
+    """`--validate` (SPEC §10.1): a function checking objects against the schemas of `version`;
+    a usage error when the `validate` extra is not installed."""
+    from envc import kube_schema
+
+    try:
+        kube_schema.schema_root()
+    except kube_schema.NotInstalled as exc:
+        raise click.UsageError(str(exc)) from None
+    return lambda objs, sink: kube_schema.validate_objects(objs, version, sink)
+
+
+def validate_cmd(paths: tuple[str, ...], project: str | None, fmt: str, strict: bool, schemas: bool = False) -> int:
     worst = EXIT_OK
     for start in _project_starts(paths, project):
-        sink, _, _ = _pipeline(project, start)
+        sink, _, _ = _pipeline(project, start, schemas=schemas)
         worst = max(worst, _report(sink, fmt, strict))
     return worst
 
@@ -64,9 +78,10 @@ def _project_starts(paths: tuple[str, ...], project: str | None) -> list[Path | 
     return list(found.values()) or [starts[0]]
 
 
-def compile_cmd(out: str | None, to_stdout: bool, check: bool, project: str | None, fmt: str, strict: bool) -> int:
+def compile_cmd(out: str | None, to_stdout: bool, check: bool, project: str | None, fmt: str, strict: bool,
+                schemas: bool = False) -> int:
     if to_stdout:
-        return _compile_stdout(project, fmt, strict)
+        return _compile_stdout(project, fmt, strict, schemas)
     from envc import cache as cache_mod
     from envc.fastpath import Inputs, read_inputs, up_to_date
     from envc.lower.build import plan
@@ -78,7 +93,7 @@ def compile_cmd(out: str | None, to_stdout: bool, check: bool, project: str | No
         return EXIT_USAGE
     cache = cache_mod.load(inputs.root, inputs.out)
     mode = "check" if check else "write"
-    replay = up_to_date(inputs, cache)
+    replay = None if schemas else up_to_date(inputs, cache)  # --validate lowers and checks every unit
     if replay is not None:
         replay.root = str(inputs.root)
         status = _report(replay, fmt, strict)
@@ -89,7 +104,8 @@ def compile_cmd(out: str | None, to_stdout: bool, check: bool, project: str | No
     if analysis is None:
         return _report(sink, fmt, strict) or EXIT_INPUT
     try:
-        produced = produce(plan(analysis.resolved, analysis.code), inputs.out, mode, cache, sink)
+        validate = _schema_check(analysis.project.settings.kubernetes_version) if schemas else None
+        produced = produce(plan(analysis.resolved, analysis.code), inputs.out, mode, cache, sink, validate=validate)
     except OSError as exc:  # a read-only or full disk: the environment's fault, not a bug
         _write_failed(exc, inputs.out, inputs.root, sink)
         return _report(sink, fmt, strict) or EXIT_INPUT
@@ -99,7 +115,8 @@ def compile_cmd(out: str | None, to_stdout: bool, check: bool, project: str | No
         return EXIT_INPUT
     if check:
         return _check_result(inputs.out, produced, out, project)
-    _remember(cache, inputs, analysis, sink)
+    if not schemas:  # a --validate run leaves the cache as it was: its extra diagnostics are not replayed
+        _remember(cache, inputs, analysis, sink)
     d = produced.drift
     click.echo(f"wrote {produced.files} files to {inputs.out} ({len(d.stale) + len(d.missing)} changed, "
                f"{len(d.extra)} removed)", err=True)
@@ -142,10 +159,10 @@ def _remember(cache: object, inputs: object, analysis: object, sink: Sink) -> No
     cache_mod.save(cache, KUSTOMIZATION)
 
 
-def _compile_stdout(project: str | None, fmt: str, strict: bool) -> int:
+def _compile_stdout(project: str | None, fmt: str, strict: bool, schemas: bool = False) -> int:
     from envc.emit import render_tree
 
-    sink, analysis, objs = _pipeline(project)
+    sink, analysis, objs = _pipeline(project, schemas=schemas)
     status = _report(sink, fmt, strict)
     if status != EXIT_OK or objs is None:
         return EXIT_INPUT
@@ -220,3 +237,14 @@ def _find(data: dict[str, object], name: str) -> dict[str, object] | None:
         if f"{inv['workflow']}.{inv['step']}" == name:
             return inv  # type: ignore[no-any-return]
     return None
+
+
+def graph_cmd(fmt: str, project: str | None) -> int:
+    from envc import graph
+
+    sink, analysis, _ = _pipeline(project, analyse_only=True)
+    status = _report(sink, "human", False)
+    if analysis is None:
+        return EXIT_INPUT
+    click.echo(graph.mermaid(analysis.resolved) if fmt == "mermaid" else graph.dot(analysis.resolved), nl=False)
+    return status
