@@ -138,3 +138,18 @@ def test_error_in_one_worker_writes_nothing(project: Path, monkeypatch: pytest.M
     assert code == 1 and "E505 duplicate-env-var" in text
     assert tree(project / "manifests") == before
     assert not (project / "manifests.envc-tmp").exists()
+
+
+def test_a_failed_compile_leaves_no_staged_files_or_directories(project: Path) -> None:
+    compile_(project)
+    before = tree(project / "manifests")
+    f = project / "envs" / "base.yaml"  # new environments (new directories), one failing while lowering
+    f.write_text(f.read_text() + "---\nkind: TaskEnvironment\nname: brand-new\nmodule: pipelines.features\n"
+                 "tasks:\n  compact_tables: {}\n---\nkind: TaskEnvironment\nname: broken\n"
+                 "module: pipelines.features\nenv_vars: {A: x}\n"
+                 "pod_template: {spec: {containers: [{name: primary, env: [{name: A, value: y}]}]}}\n"
+                 "tasks:\n  compact_tables: {}\n")
+    code, text = compile_(project)
+    assert code == 1 and "E505" in text
+    assert tree(project / "manifests") == before
+    assert not (project / "manifests" / "brand-new").exists()

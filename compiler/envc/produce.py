@@ -6,8 +6,9 @@ input plus everything else that shapes its files: deploy depth, source path, env
 version); when the key and the files on disk are those the cache recorded, the
 unit is neither lowered nor rendered again.  Otherwise the worker lowers it,
 renders each object and compares it with the file on disk; only changed files
-are staged (in `<out>.envc-tmp/`, or as `<file>.envc-tmp` beside a directory that
-holds files envc did not generate).  The parent then checks name collisions
+are staged: a new output directory as the sibling `<out>.envc-tmp/`, renamed into
+place at the end; an existing one as `<file>.envc-tmp` files, each `os.replace`d
+into place at the end (a compile costs what changed, not the size of the tree).  The parent then checks name collisions
 across all units and either commits the staged tree or, on any error, removes it:
 a failed compile writes nothing.
 """
@@ -17,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,6 +74,8 @@ class Job:
     disk: OnDisk
     cache: Cache
     max_diffs: int = 3
+    validate: Callable[[list[Obj], Sink], None] | None = None  # --validate: lower and check every unit
+    made: set[Path] = field(default_factory=set)  # directories this worker created
 
 
 @dataclass(slots=True)
@@ -132,12 +135,14 @@ def run_units(job: Job, todo: Sequence[Unit]) -> list[UnitResult]:
     diffs_left = job.max_diffs
     for unit in todo:
         key = unit_key(job.plan, unit)
-        cached = _reusable(job, key)
+        cached = _reusable(job, key) if job.validate is None else None
         if cached is not None:
             results.append(cached)
             continue
         sink = Sink()
         objs = lower_units(job.plan, [unit], sink)
+        if job.validate is not None:
+            job.validate(objs, sink)
         files = []
         for o in objs:
             e = _emit(job, o, diffs_left > 0 and job.mode == "check")
@@ -186,17 +191,25 @@ def _compare(job: Job, path: str, data: bytes, sha: str, want_diff: bool) -> tup
 
 def _stage(job: Job, path: str, data: bytes) -> None:
     target = (job.staging / path) if job.staging is not None else (job.out / (path + TMP_SUFFIX))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
+    parent = target.parent
+    if parent not in job.made:  # one mkdir per directory, not per file
+        parent.mkdir(parents=True, exist_ok=True)
+        job.made.add(parent)
+    with open(target, "wb") as fh:
+        fh.write(data)
 
 
-def produce(plan: Plan, out: Path, mode: str, cache: Cache, sink: Sink) -> Produced:
+def produce(plan: Plan, out: Path, mode: str, cache: Cache, sink: Sink,
+            validate: Callable[[list[Obj], Sink], None] | None = None) -> Produced:
     """Compare with or write `out`; on any error nothing is written."""
     disk = survey(out, cache)
-    staging = out.with_name(out.name + TMP_SUFFIX) if mode == "write" and not disk.foreign else None
+    # A new output directory is staged whole beside it and appears with one rename; an
+    # existing one is updated file by file (each `<file>.envc-tmp`, then os.replace), so a
+    # compile costs what changed, not the size of the tree (docs/decisions.md).
+    staging = out.with_name(out.name + TMP_SUFFIX) if mode == "write" and not out.exists() else None
     if staging is not None and staging.exists():
         shutil.rmtree(staging)
-    job = Job(plan, out, mode, staging, disk, cache)
+    job = Job(plan, out, mode, staging, disk, cache, validate=validate)
     todo = units(plan)
     jobs = workers() if len(todo) >= PARALLEL_MIN_UNITS else 1
     results = [r for share in fork_map(lambda share: run_units(job, share), todo, jobs) for r in share]
@@ -212,7 +225,8 @@ def produce(plan: Plan, out: Path, mode: str, cache: Cache, sink: Sink) -> Produ
     drift = _drift([*files, kfile], disk)
     if mode == "write":
         _commit(job, [*files, kfile], drift)
-        cache.record(results, kfile, out)
+        if validate is None:  # the schema diagnostics of --validate must not be replayed later
+            cache.record(results, kfile, out)
     return Produced(drift, len(files) + 1, sum(r.reused for r in results))
 
 
@@ -254,7 +268,10 @@ def _discard(job: Job, files: list[Emitted]) -> None:
         shutil.rmtree(job.staging, ignore_errors=True)
     elif job.mode == "write":
         for f in files:
-            Path(str(job.out / f.path) + TMP_SUFFIX).unlink(missing_ok=True)
+            staged = Path(str(job.out / f.path) + TMP_SUFFIX)
+            if staged.exists():
+                staged.unlink()
+                _prune(job.out, staged.parent)
 
 
 def _commit(job: Job, files: list[Emitted], drift: Drift) -> None:
@@ -269,31 +286,9 @@ def _commit(job: Job, files: list[Emitted], drift: Drift) -> None:
             (job.out / rel).unlink()
             _prune(job.out, (job.out / rel).parent)
         return
-    for f in files:  # the unchanged files join the new tree as hard links (copies where links fail)
-        if f.status == "same":
-            _link(job.out / f.path, job.staging / f.path)
-    _swap(job.out, job.staging)
-
-
-def _link(src: Path, dst: Path) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copy2(src, dst)
-
-
-def _swap(out: Path, staging: Path) -> None:
-    old = out.with_name(out.name + ".envc-old")
-    if old.exists():
-        shutil.rmtree(old)
-    if out.exists():
-        out.rename(old)
-        staging.rename(out)
-        shutil.rmtree(old)
-    else:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        staging.rename(out)
+    out = job.out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    job.staging.rename(out)
 
 
 def _prune(out: Path, d: Path) -> None:
