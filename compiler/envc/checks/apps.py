@@ -29,10 +29,14 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Mapping
+from typing import Any
 
 from envc import apps, codes
-from envc.checks import Write
-from envc.diagnostics import Related, Sink
+from envc.checks import Context, Write
+from envc.diagnostics import Related, Sink, Span
+from envc.model import Project, ResolvedEnv, Source
+from envc.project import Settings
 from envc.values.duration import parse_duration
 from envc.values.names import DNS1123_SUBDOMAIN, SUBDOMAIN_MAX
 
@@ -163,3 +167,156 @@ def _host(host: str, span: object, sink: Sink) -> None:
         sink.report(codes.BAD_HOST, span,  # type: ignore[arg-type]
                     f"host `{host}` is not a DNS-1123 subdomain: lowercase letters, digits, '-' and '.', "
                     "each label starting and ending alphanumeric")
+
+
+# --------------------------------------------------------------------------------------------
+# Resolved apps: combinations of fields, the pod template, the target's scaling and auth
+# --------------------------------------------------------------------------------------------
+# Messages name values, not apps, so that a rule broken in a parent is reported once at the
+# parent's line (the sink de-duplicates identical diagnostics) and not once per child.
+
+
+def check_apps(ctx: Context, sink: Sink) -> None:
+    settings = ctx.resolved.project.settings
+    fserve_apps: list[ResolvedEnv] = []
+    for env in ctx.resolved.environments.values():
+        if env.kind != "AppEnvironment":
+            continue
+        _command_and_parameters(env, sink)
+        if env.get("command") is None:
+            fserve_apps.append(env)
+            if not apps.split(env.get("args")):
+                sink.report(codes.NO_APP_PROCESS, env.source.span,
+                            f"`{env.name}` runs the fserve runtime (command: null) without `args`: fserve has "
+                            "nothing to start; set `args` to the program to serve, or set `command`")
+        _template(env, ctx.resolved.templates, sink)
+        if apps.target(settings) == apps.KUBERNETES:
+            _deployment_scaling(env, settings, sink)
+        _auth(env, settings, sink)
+    _unique_hosts([e for e in ctx.resolved.environments.values() if e.kind == "AppEnvironment"], settings, sink)
+    _placeholder(fserve_apps, ctx.resolved.project, sink)
+
+
+def _unique_hosts(envs: list[ResolvedEnv], settings: Settings, sink: Sink) -> None:
+    """One app per host: a DomainMapping is named by its host, and two Ingress rules for one
+    host are resolved by the controller, not by the author (SPEC §6.3, §8.3)."""
+    owner: dict[str, ResolvedEnv] = {}
+    for env in envs:
+        for host in apps.hosts(env.get("domain"), settings):
+            first = owner.setdefault(host, env)
+            if first is not env:
+                domain = env.fields["domain"].origin
+                inherited = _rel(f"`{env.name}` inherits it", env.source.span) if domain.doc is not env.source.doc else ()
+                sink.report(codes.NAME_COLLISION, domain.span,
+                            f"host `{host}` of `{env.name}` is also the host of `{first.name}`: one app per host",
+                            inherited + _rel(f"`{first.name}` claims it here", first.fields["domain"].origin.span))
+
+
+def _command_and_parameters(env: ResolvedEnv, sink: Sink) -> None:
+    command, params = env.fields["command"], env.fields["parameters"]
+    if not params.value or command.value is None:
+        return
+    if apps.starts_with_fserve(command.value):
+        sink.report(codes.PARAMETERS_IGNORED, params.origin.span,
+                    "these parameters are not passed to the custom fserve `command`, which is kept as written: "
+                    "use command: null to let envc add --parameters, or pass them yourself",
+                    _rel("the command is set here", command.origin.span))
+        return
+    sink.report(codes.PARAMETERS_NEED_FSERVE, command.origin.span,
+                "`parameters` need the fserve runtime, but this `command` does not start with fserve: use "
+                "`args` instead of `command`, or drop the parameters",
+                _rel("the parameters are set here", params.origin.span))
+
+
+def _template(env: ResolvedEnv, templates: Mapping[str, Source], sink: Sink) -> None:
+    """Flyte: an app's pod template names its primary container `app` (app_serde.py SZ9, SZ10)."""
+    value = env.fields["pod_template"]
+    path: tuple[str | int, ...] = ()
+    if isinstance(value.value, str):
+        source = templates.get(value.value)
+        if source is None:
+            return  # external: E602 external-template-unsupported
+        data, doc = source.doc.data, source.doc
+    elif isinstance(value.value, dict) and value.origin.doc is not None:
+        data, doc, path = value.value, value.origin.doc, value.origin.path
+    else:
+        return
+    problem, where = _app_container_problem(data)
+    if problem is None:
+        return
+    span = doc.span((*path, *where))
+    if isinstance(value.value, str):
+        sink.report(codes.APP_CONTAINER_MISSING, value.origin.span, f"PodTemplate `{value.value}`: {problem}",
+                    _rel("the template is defined here", span))
+    else:
+        sink.report(codes.APP_CONTAINER_MISSING, span, problem)
+
+
+_MUST_BE_APP = "an app's primary container must be named `app` (as Flyte requires)"
+
+
+def _app_container_problem(data: Mapping[str, Any]) -> tuple[str | None, tuple[str | int, ...]]:
+    explicit = data.get("primary_container_name")
+    if explicit is not None and explicit != apps.APP_CONTAINER:
+        problem = f"primary_container_name is `{explicit}`, but {_MUST_BE_APP}"
+        return problem, ("primary_container_name",)
+    spec = data.get("spec")
+    containers = spec.get("containers") if isinstance(spec, dict) else None
+    names = [c.get("name") for c in containers or [] if isinstance(c, dict)]
+    if names and apps.APP_CONTAINER not in names:
+        shown = ", ".join(f"`{n}`" for n in names)
+        return f"the template's containers ({shown}) include none named `app`: {_MUST_BE_APP}", ("spec", "containers")
+    return None, ()
+
+
+def _deployment_scaling(env: ResolvedEnv, settings: Settings, sink: Sink) -> None:
+    """The kubernetes target: a Deployment and an HPA on CPU (SPEC §8.2, §8.3)."""
+    scaling = env.fields["scaling"]
+    written = isinstance(scaling.value, dict) and scaling.value.get("replicas") is not None
+    span = scaling.part("replicas").span if written else scaling.origin.span
+    low, high = apps.replicas(scaling.value, settings)
+    if apps.metric(scaling.value) is not None:
+        sink.report(codes.METRIC_IGNORED, scaling.part("metric").span,
+                    "`scaling.metric` is ignored on the kubernetes target: the HorizontalPodAutoscaler "
+                    "scales on CPU (80% of the request)")
+    if low == 0 and written:
+        sink.report(codes.NO_SCALE_TO_ZERO, span,
+                    "a Deployment cannot scale to zero: the minimum 0 is raised to 1 (the knative target can)")
+    resources = env.fields["resources"].value or {}
+    if high > max(low, 1) and resources.get("cpu") is None and span is not None:
+        sink.report(codes.HPA_NEEDS_CPU, span,
+                    f"{max(low, 1)}..{high} replicas autoscale on CPU, but the app sets no CPU request: "
+                    "set resources.cpu")
+
+
+def _auth(env: ResolvedEnv, settings: Settings, sink: Sink) -> None:
+    domain = env.fields["domain"]
+    hosts = apps.hosts(domain.value, settings)
+    if not env.get("requires_auth") or not hosts or apps.auth_annotations(settings):
+        return
+    kind = "DomainMapping" if apps.target(settings) == apps.KNATIVE else "Ingress"
+    shown = ", ".join(f"`{h}`" for h in hosts)
+    sink.report(codes.AUTH_NOT_ENFORCED, domain.origin.span,
+                f"requires_auth is true but apps.auth_annotations is empty: the {kind} for {shown} carries "
+                "no authentication; set apps.auth_annotations in envc.yaml, or write requires_auth: false",
+                _rel("requires_auth is set here", env.fields["requires_auth"].origin.span))
+
+
+def _placeholder(fserve_apps: list[ResolvedEnv], project: Project, sink: Sink) -> None:
+    """SPEC §7: nothing fills a `{{...}}` placeholder in a Service applied as-is."""
+    settings = project.settings
+    path = apps.raw_data_path(settings)
+    if not fserve_apps or "{{" not in path:
+        return
+    doc = project.project_doc
+    runtime = doc.data.get("runtime") or {}
+    key = next((k for k in ("app_raw_data_path", "raw_data_path") if runtime.get(k) is not None), None)
+    span = doc.span(("runtime", key)) if key else doc.span(())
+    related = tuple(Related(f"`{e.name}` runs fserve with it", e.source.span) for e in fserve_apps)
+    sink.report(codes.UNFILLED_PLACEHOLDER, span,
+                f"apps run fserve with --raw-data-path {path}, a placeholder that nothing fills in a Service "
+                "applied as-is: set runtime.app_raw_data_path to a concrete URI", related)
+
+
+def _rel(message: str, span: Span | None) -> tuple[Related, ...]:
+    return (Related(message, span),) if span is not None else ()
