@@ -67,11 +67,12 @@ def _project_starts(paths: tuple[str, ...], project: str | None) -> list[Path | 
     passes every changed file).  PATHs inside no project are skipped, unless all of them are."""
     from envc.project import find_project_file
 
-    starts = [Path(p) if Path(p).is_dir() else Path(p).parent for p in paths]
+    starts: list[Path | None] = [Path(p) if Path(p).is_dir() else Path(p).parent for p in paths]
     if not starts or project is not None:
-        return [None] if not starts else list(dict.fromkeys(starts))[:1]
-    found = {}
+        return [None] if not starts else starts[:1]
+    found: dict[Path, Path | None] = {}
     for start in starts:
+        assert start is not None
         pfile = find_project_file(start.resolve(), None)
         if pfile is not None:
             found.setdefault(pfile, start)

@@ -13,12 +13,12 @@ one rename, its objects paired by kind and name.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from envc.diff_attribution import Pool
 from envc.diff_sources import Source, document_sources, from_origin, text_source, value_sources
 from envc.diff_values import ABSENT, changes
 from envc.lower import Obj
@@ -207,7 +207,7 @@ class _Context:
             return self._whole(before, "removed")
         assert before is not None and after is not None
         values = self.values(before, after)
-        pool = _Pool(values, self, before, after)
+        pool = self.pool(values, before, after)
         objects = _objects(before.objs, after.objs, pool, {})
         if not objects and not values:
             return None
@@ -242,6 +242,12 @@ class _Context:
         return ValueChange(scope, "(task)" if "." in scope else "(environment)",
                            ABSENT if added else "defined", "defined" if added else ABSENT,
                            (src,) if src else ())
+
+    def pool(self, values: list[ValueChange], before: _Owner, after: _Owner, renamed: tuple[Source, ...] = ()) -> Pool:
+        used = sorted(before.templates | after.templates)
+        return Pool(after.name, ((v.scope, v.field, v.sources) for v in values), project=self.project,
+                    templates=[s for t in used for s in self.template_sources.get(t, [])],
+                    code=self.code_sources(before.code_files | after.code_files), renamed=renamed)
 
     def _norm(self, name: str, v: Value | None) -> Any:
         return ABSENT if v is None else normalise(name, v.value, self.settings)
@@ -294,107 +300,7 @@ def _read(root: Path | None, rel: str) -> str | None:
         return None
 
 
-class _Pool:
-    """The sources available to explain the changes of one owner's objects."""
-
-    def __init__(self, values: list[ValueChange], ctx: _Context, before: _Owner, after: _Owner) -> None:
-        self.by_scope: dict[str, dict[str, list[Source]]] = {}
-        for v in values:
-            self.by_scope.setdefault(v.scope, {}).setdefault(v.field, []).extend(v.sources)
-        self.project = ctx.project
-        self.templates = [s for t in sorted(before.templates | after.templates) for s in ctx.template_sources.get(t, [])]
-        self.code = ctx.code_sources(before.code_files | after.code_files)
-        self.owner = after.name
-
-    def for_object(self, obj: Obj, path: str) -> tuple[Source, ...]:
-        scopes = _object_scopes(obj, self.owner)
-        fields = self._scoped(scopes)
-        wanted = _categories(path)
-        found = self._pick(fields, wanted)
-        if not found and "@all" not in wanted:
-            found = self._pick(fields, {"@all"})
-        return tuple(dict.fromkeys(found))
-
-    def _scoped(self, scopes: set[str] | None) -> dict[str, list[Source]]:
-        out: dict[str, list[Source]] = {}
-        for scope, by_field in self.by_scope.items():
-            if scopes is None or scope in scopes:
-                for name, srcs in by_field.items():
-                    out.setdefault(name, []).extend(srcs)
-        return out
-
-    def _pick(self, fields: dict[str, list[Source]], wanted: set[str]) -> list[Source]:
-        if "@all" in wanted:
-            return [s for srcs in fields.values() for s in srcs] + self.templates + self.code + self.project
-        out = [s for name in sorted(wanted) for s in fields.get(name, [])]
-        if "pod_template" in wanted:
-            out += self.templates
-        if "@project" in wanted:
-            out += self.project
-        if "@code" in wanted:
-            out += self.code
-        return out
-
-
-def _object_scopes(obj: Obj, owner: str) -> set[str] | None:
-    """Which resolved scopes shape an object: its task, its step, or (pools) the whole owner."""
-    annotations = obj.manifest.get("metadata", {}).get("annotations", {})
-    labels = obj.manifest.get("metadata", {}).get("labels", {})
-    fqn = annotations.get("envc.dev/fqn")
-    if not isinstance(fqn, str):
-        return None
-    if "envc.dev/step" in labels:
-        return {s for s in _step_scopes(obj, owner)} | {owner}
-    return {fqn, owner}
-
-
-def _step_scopes(obj: Obj, workflow: str) -> set[str]:
-    step = obj.manifest["metadata"]["labels"]["envc.dev/step"]
-    return {f"{workflow}.{step}", f"{workflow}.{str(step).replace('-', '_')}"}
-
-
-# Which resolved fields can change a manifest path; `@all` = anything the owner changed
-# (the content hash in `--version` moves with every input), `@project` = envc.yaml.
-_TABLE: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
-    (re.compile(p), frozenset(c)) for p, c in (
-        (r"^metadata\.namespace$", {"@project"}),
-        (r'\["envc\.dev/(retries|retry-backoff)"\]', {"retries"}),
-        (r'\["envc\.dev/cache"\]', {"cache"}),
-        (r'\["envc\.dev/(max-queued-time|deadline)"\]', {"timeout"}),
-        (r'\["envc\.dev/short-name"\]', {"short_name"}),
-        (r'\["envc\.dev/queue"\]', {"queue"}),
-        (r'\["envc\.dev/max-inline-io-bytes"\]', {"max_inline_io_bytes"}),
-        (r'\["envc\.dev/reuse"\]', {"reusable"}),
-        (r'\["envc\.dev/pod-template"\]', {"pod_template"}),
-        (r'\["envc\.dev/interruptible"\]', {"interruptible"}),
-        (r'\["envc\.dev/(description|short-description)"\]', {"description"}),
-        (r'\["envc\.dev/tasks"\]', {"@all"}),
-        (r"sync-wave", {"depends_on"}),
-        (r"\.args\b", {"@all"}),
-        (r"\.command\b", {"command", "reusable", "parameters", "@project", "@code"}),
-        (r"\.resources\b", {"resources", "pod_template"}),
-        (r"\.env\b", {"env_vars", "secrets", "pod_template", "parameters"}),
-        (r"\.image$", {"image", "pod_template", "@project"}),
-        (r"\.(volumeMounts|volumes)\b", {"secrets", "resources", "pod_template", "parameters"}),
-        (r"\.(nodeSelector|tolerations)\b", {"resources", "interruptible", "pod_template", "@project"}),
-        (r"activeDeadlineSeconds", {"timeout"}),
-        (r"serviceAccountName", {"service_account"}),
-        (r"securityContext", {"pod_template", "@project"}),
-        (r"(replicas|minReplicas|maxReplicas|behavior|metrics)\b", {"reusable", "scaling"}),
-        (r"(ports|containerPort|readinessProbe)", {"port", "pod_template"}),
-        (r"(labels|annotations)", {"@project", "pod_template", "interruptible"}),
-    )
-)
-
-
-def _categories(path: str) -> set[str]:
-    for pattern, cats in _TABLE:
-        if pattern.search(path):
-            return set(cats)
-    return {"@all"}
-
-
-def _objects(before: Mapping[str, Obj], after: Mapping[str, Obj], pool: _Pool,
+def _objects(before: Mapping[str, Obj], after: Mapping[str, Obj], pool: Pool,
              pairs: Mapping[str, str]) -> list[ObjectChange]:
     """Objects added, removed and changed; `pairs` maps an old path to its new path (renames)."""
     out: list[ObjectChange] = []
@@ -421,27 +327,50 @@ def _pair_renames(groups: dict[str, Group], before: Mapping[str, _Owner], after:
     removed = [g for g in groups.values() if g.status == "removed"]
     added = [g for g in groups.values() if g.status == "added"]
     for r in removed:
-        match = next((a for a in added if a.kind == r.kind and _signature(before[r.name]) == _signature(after[a.name], r.name, a.name)), None)
+        best = _best_match(before[r.name], [after[a.name] for a in added if a.kind == r.kind])
+        match = next((a for a in added if best is not None and a.name == best.name), None)
         if match is None:
             continue
         added.remove(match)
-        old, new = before[r.name], after[match.name]
-        pool = _Pool(ctx.values(old, new), ctx, old, new)
+        old, new = _renamed(before[r.name], match.name), after[match.name]
+        sources = tuple(dict.fromkeys((*match.sources, *r.sources)))
+        values = ctx.values(old, new)
+        pool = ctx.pool(values, old, new, sources)
         pairs = _rename_pairs(old, new)
         objects = _objects(old.objs, new.objs, pool, pairs)
-        sources = tuple(dict.fromkeys((*match.sources, *r.sources)))
         del groups[r.name]
-        groups[match.name] = Group(match.name, match.kind, "renamed", tuple(objects), (), r.name, sources)
+        groups[match.name] = Group(match.name, match.kind, "renamed", tuple(objects), tuple(_shown(values)), r.name, sources)
 
 
-def _signature(owner: _Owner, old_name: str | None = None, new_name: str | None = None) -> object:
-    """The resolved values with the owner's name taken out (and, for the new side, put back)."""
+def _renamed(owner: _Owner, name: str) -> _Owner:
+    """The old owner with its scopes named as the new one's, so only real value changes remain."""
     def scope(s: str) -> str:
-        if new_name is not None and old_name is not None and (s == new_name or s.startswith(new_name + ".")):
-            return old_name + s[len(new_name):]
-        return s
+        return name if s == owner.name else name + s[len(owner.name):] if s.startswith(owner.name + ".") else s
 
-    return sorted((scope(s), n, repr(v.value)) for s, f in owner.scopes.items() for n, v in f.items())
+    return _Owner(owner.name, owner.kind, owner.objs, {scope(s): f for s, f in owner.scopes.items()},
+                  owner.doc_source, owner.templates, owner.code_files)
+
+
+def _best_match(old: _Owner, candidates: list[_Owner]) -> _Owner | None:
+    """The added owner most like a removed one: the same tasks and at least 3/4 of the values."""
+    best, score = None, 0.75
+    mine = _signature(old, old.name)
+    for c in candidates:
+        theirs = _signature(c, c.name)
+        if {k[0] for k in mine} != {k[0] for k in theirs}:
+            continue
+        same = len(set(mine.items()) & set(theirs.items())) / max(len(mine), len(theirs), 1)
+        if same >= score:
+            best, score = c, same
+    return best
+
+
+def _signature(owner: _Owner, name: str) -> dict[tuple[str, str], str]:
+    """(scope without the owner's name, field) -> value."""
+    def scope(s: str) -> str:
+        return "" if s == name else s[len(name):] if s.startswith(name + ".") else s
+
+    return {(scope(s), n): repr(v.value) for s, f in owner.scopes.items() for n, v in f.items()}
 
 
 def _rename_pairs(old: _Owner, new: _Owner) -> dict[str, str]:
@@ -461,4 +390,4 @@ def _edits(groups: Iterable[Group]) -> tuple[Edit, ...]:
     return tuple(Edit(src, tuple(sorted(names))) for _, (src, names) in sorted(reach.items()))
 
 
-__all__ = ["Side", "Report", "Group", "ObjectChange", "FieldChange", "ValueChange", "Edit", "compare"]
+__all__ = ["Edit", "FieldChange", "Group", "ObjectChange", "Report", "Side", "ValueChange", "compare"]

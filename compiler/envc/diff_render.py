@@ -113,7 +113,8 @@ def _group_json(g: Group) -> dict[str, Any]:
 
 # --- markdown ---------------------------------------------------------------
 
-def markdown(report: Report, budget: int = COMMENT_BUDGET) -> str:
+def markdown(report: Report, budget: int | None = None) -> str:
+    budget = COMMENT_BUDGET if budget is None else budget
     env = _environment()
     head = env.get_template("comment.md.j2").render(
         report=report, headline=headline(report), totals=totals(report), marker=COMMENT_MARKER)

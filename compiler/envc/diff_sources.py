@@ -33,7 +33,7 @@ class Source:
 
     @property
     def where(self) -> str:
-        return f"{self.file}:{self.line}" + (" (base)" if self.side == "old" else "")
+        return f"{self.file}:{self.line}" + (" (before)" if self.side == "old" else "")
 
     @property
     def what(self) -> str:

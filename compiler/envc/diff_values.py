@@ -19,14 +19,9 @@ from typing import Any, Final
 
 
 class _Absent:
-    """The side of a change where the field does not exist."""
+    """The side of a change where the field does not exist (one instance: `ABSENT`)."""
 
-    _instance: _Absent | None = None
-
-    def __new__(cls) -> _Absent:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
+    __slots__ = ()
 
     def __repr__(self) -> str:
         return "ABSENT"
