@@ -153,3 +153,24 @@ def test_a_failed_compile_leaves_no_staged_files_or_directories(project: Path) -
     assert code == 1 and "E505" in text
     assert tree(project / "manifests") == before
     assert not (project / "manifests" / "brand-new").exists()
+
+
+def test_editing_a_template_named_only_by_a_step_override_recompiles_that_step(project: Path) -> None:
+    """The step's cache key covers the content of the templates its fields name."""
+    (project / "envs" / "extra.yaml").write_text(
+        "kind: PodTemplate\nname: step-only\nlabels: {tier: a}\n---\n"
+        "kind: Workflow\nname: wf\nsteps:\n  - task: train.evaluate\n    override: {pod_template: step-only}\n")
+    compile_(project)
+    f = project / "envs" / "extra.yaml"
+    f.write_text(f.read_text().replace("tier: a", "tier: b"))
+    code, _ = compile_(project)
+    assert code == 0
+    step = (project / "manifests" / "wf" / "podtemplate-wf-evaluate.yaml").read_text()
+    assert "tier: b" in step
+
+
+def test_integers_beyond_64_bits_are_not_a_crash(project: Path) -> None:
+    f = project / "envs" / "etl.yaml"
+    f.write_text(f.read_text().replace("retries: 3", "retries: 99999999999999999999999"))
+    code, text = compile_(project)
+    assert code in (0, 1) and "Traceback" not in text

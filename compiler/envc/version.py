@@ -5,7 +5,9 @@ settings that shape its output, and the bytes of its Python files."""
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
+from typing import Any
 
 import orjson
 
@@ -26,7 +28,17 @@ def hash_input(env: ResolvedEnv, code: Mapping[str, TaskCode], settings: Setting
         "project": project_hash_input(settings),
         "code": dict(sorted(files.items())),
     }
-    return orjson.dumps(payload, option=orjson.OPT_SORT_KEYS).decode("utf-8")
+    return canonical_json(payload)
+
+
+def canonical_json(value: Any) -> str:
+    """Compact JSON with sorted keys.  orjson writes the same bytes as the standard library's
+    `json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)`, faster; it refuses
+    integers beyond 64 bits, which YAML allows, so those take the standard library's path."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode("utf-8")
+    except orjson.JSONEncodeError:
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def env_version(c: str, settings: Settings) -> str:

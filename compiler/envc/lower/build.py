@@ -8,23 +8,21 @@ lowered in any order or in several processes (docs/performance.md).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-
-import orjson
 from dataclasses import dataclass
 
 from envc import codes
 from envc.checks.depends import depth
 from envc.checks.objects import check_objects
 from envc.diagnostics import Related, Sink, Span
+from envc.explain import Memo, invocation_entry
 from envc.lower import Obj
 from envc.lower.apps import app_objects
 from envc.lower.reusable import pool_objects
 from envc.lower.tasks import PodCache, task_pod_template
-from envc.model import Invocation, Resolved, ResolvedEnv, TaskCode
+from envc.model import Invocation, Resolved, ResolvedEnv, TaskCode, Value
 from envc.normalize import reusable
 from envc.values.names import k8s
-from envc.explain import Memo, invocation_entry
-from envc.version import env_version, hash_input
+from envc.version import canonical_json, env_version, hash_input
 
 KIND_ORDER = ("PodTemplate", "Deployment", "Service", "HorizontalPodAutoscaler", "DomainMapping", "Ingress")
 
@@ -51,21 +49,26 @@ def plan(resolved: Resolved, code: Mapping[str, TaskCode]) -> Plan:
     versions = {n: env_version(c[n], settings) for n in envs}
     env_of = {t.fqn: e for e in envs.values() for t in e.tasks}
     tasks = {t.fqn: t for e in envs.values() for t in e.tasks}
-    steps = tuple(orjson.dumps(invocation_entry(i, tasks, settings, with_from=False, memo=memo),
-                               option=orjson.OPT_SORT_KEYS).decode("utf-8") for i in resolved.invocations)
+    steps = tuple(
+        canonical_json(invocation_entry(i, tasks, settings, with_from=False, memo=memo))
+        + "\x00" + _templates_of([i.fields], resolved)
+        for i in resolved.invocations
+    )
     return Plan(resolved, code, depth(envs), versions, env_of,
                 {n: _unit_input(n, c[n], resolved) for n in envs}, steps)
 
 
 def _unit_input(name: str, c: str, resolved: Resolved) -> str:
     """C, plus what shapes the files beyond it: the deploy version setting and the content
-    of a named pod template (C holds only its name; SPEC §9.3)."""
+    of the named pod templates it uses (C holds only their names; SPEC §9.3)."""
     env = resolved.environments[name]
-    template = env.fields["pod_template"].value if "pod_template" in env.fields else None
-    values = [template, *(t.fields["pod_template"].value for t in env.tasks)]
-    docs = {n: resolved.templates[n].doc.data for n in values if isinstance(n, str) and n in resolved.templates}
-    extra = orjson.dumps([resolved.project.settings.version, docs], option=orjson.OPT_SORT_KEYS).decode("utf-8")
-    return c + "\x00" + extra
+    return c + "\x00" + _templates_of([env.fields, *(t.fields for t in env.tasks)], resolved)
+
+
+def _templates_of(field_sets: Iterable[Mapping[str, Value]], resolved: Resolved) -> str:
+    names = [f["pod_template"].value for f in field_sets if "pod_template" in f]
+    docs = {n: resolved.templates[n].doc.data for n in names if isinstance(n, str) and n in resolved.templates}
+    return canonical_json([resolved.project.settings.version, docs])
 
 
 def units(p: Plan) -> list[Unit]:
