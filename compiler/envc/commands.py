@@ -99,7 +99,7 @@ def compile_cmd(out: str | None, to_stdout: bool, check: bool, project: str | No
         replay.root = str(inputs.root)
         status = _report(replay, fmt, strict)
         if status == EXIT_OK:
-            click.echo(f"{inputs.out}: up to date ({len(cache.files)} files)", err=True)
+            _note(fmt, f"{inputs.out}: up to date ({len(cache.files)} files)")
         return status
     sink, analysis, _ = _pipeline(project, analyse_only=True)
     if analysis is None:
@@ -119,9 +119,15 @@ def compile_cmd(out: str | None, to_stdout: bool, check: bool, project: str | No
     if not schemas:  # a --validate run leaves the cache as it was: its extra diagnostics are not replayed
         _remember(cache, inputs, analysis, sink)
     d = produced.drift
-    click.echo(f"wrote {produced.files} files to {inputs.out} ({len(d.stale) + len(d.missing)} changed, "
-               f"{len(d.extra)} removed)", err=True)
+    _note(fmt, f"wrote {produced.files} files to {inputs.out} ({len(d.stale) + len(d.missing)} changed, "
+               f"{len(d.extra)} removed)")
     return EXIT_OK
+
+
+def _note(fmt: str, text: str) -> None:
+    """A progress line on stderr; not with --format json or sarif, whose stderr is one document."""
+    if fmt not in ("json", "sarif"):
+        click.echo(text, err=True)
 
 
 def _write_failed(exc: OSError, out: Path, root: Path, sink: Sink) -> None:

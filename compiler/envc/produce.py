@@ -125,7 +125,8 @@ def unit_key(plan: Plan, unit: Unit) -> str:
         env = plan.env_of_task.get(inv.task_fqn)
         parts = [inv.doc.file, str(unit[1]), plan.step_inputs[unit[1]],
                  plan.hash_inputs.get(env.name, "") if env else "", str(plan.depths.get(env.name, 0)) if env else ""]
-    text = "\x00".join([__version__, unit[0], *parts])
+    # kubernetes_version is not in §9.3's C but decides the output checks (SPEC §10)
+    text = "\x00".join([__version__, plan.resolved.project.settings.kubernetes_version, unit[0], *parts])
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

@@ -93,7 +93,8 @@ def _task_level(env: ResolvedEnv, task: ResolvedTask, sink: Sink) -> None:
     body = task.doc.data["tasks"][task.key] or {}
     if "pod_template" in body:
         sink.report(codes.REUSE_TASK_TEMPLATE, task.doc.span((*task.path, "pod_template")),
-                    f"task `{task.fqn}` sets pod_template, but `{env.name}` is reusable: one pool serves every task; set it on the environment")
+                    f"task `{task.fqn}` sets pod_template, but `{env.name}` is reusable: one pool serves every task; set it on the environment",
+                    _related(env.fields["reusable"].origin.span, f"`{env.name}` is made reusable here"))
     for key in ("service_account", "interruptible"):
         if key in body and task.fields[key].value != env.fields[key].value:
             sink.report(codes.REUSE_TASK_MISMATCH, task.doc.span((*task.path, key)),
@@ -115,9 +116,10 @@ def check_scaling(ctx: Context, sink: Sink) -> None:
         low, high = policy["replicas"]
         span = v.part("replicas").span or v.origin.span
         if low == 0 and isinstance(v.value, dict) and "replicas" in v.value:
-            sink.report(codes.NO_SCALE_TO_ZERO, span,  # type: ignore[arg-type]
+            sink.report(codes.NO_SCALE_TO_ZERO, span,
                         f"`{env.name}`: a Deployment cannot scale to zero; the minimum 0 is raised to 1")
         resources = env.fields["resources"].value or {}
         if high > max(low, 1) and resources.get("cpu") is None:
-            sink.report(codes.HPA_NEEDS_CPU, span,  # type: ignore[arg-type]
-                        f"`{env.name}` autoscales on CPU ({max(low, 1)}..{high} replicas) but sets no CPU request: set resources.cpu")
+            sink.report(codes.HPA_NEEDS_CPU, span,
+                        f"`{env.name}` autoscales on CPU ({max(low, 1)}..{high} replicas) but sets no CPU request: set resources.cpu",
+                        _related(env.fields["resources"].origin.span, "its resources are set here, without cpu"))

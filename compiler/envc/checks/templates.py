@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from envc import codes
 from envc.checks import Context, Write
-from envc.diagnostics import Sink
+from envc.diagnostics import Related, Sink
 from envc.hints import did_you_mean
 from envc.normalize import reusable
 
@@ -37,12 +37,15 @@ def check_external_use(ctx: Context, sink: Sink) -> None:
         name = value.value
         if not isinstance(name, str) or name in local or name not in external:
             continue
+        related: tuple[Related, ...] = ()
         if env.kind == "AppEnvironment":
             why = "an app's pod is emitted by envc"
         elif reusable(env.fields["reusable"].value) is not None:
             why = "a reusable environment's pool is a Deployment envc emits"
+            span = env.fields["reusable"].origin.span
+            related = (Related(f"`{env.name}` is made reusable here", span),) if span is not None else ()
         else:
             continue
         sink.report(codes.EXTERNAL_UNSUPPORTED, value.origin.span,
                     f"external pod template `{name}` cannot be used by `{env.name}`: {why}; "
-                    "define the template in the project")
+                    "define the template in the project", related)

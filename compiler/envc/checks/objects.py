@@ -1,0 +1,128 @@
+"""Checks on every emitted object (SPEC §10.1), run per unit of lowering (an environment or a
+Workflow step): names Kubernetes accepts for the kind, valid label and annotation keys and
+values, and selectors that match the labels of the pods they select.  envc derives all of
+these itself (`k8s()`, the §8 labels), so a failure here is reported at the environment that
+produced the object and usually means a template label overrides one of envc's.
+
+PASS::   kind: TaskEnvironment, name: etl     # PodTemplate `etl-ingest`, labels from §8
+FAIL::   a Deployment whose selector label the pod template sets to another value   # E907 selector-mismatch
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from typing import Any
+
+from envc import codes
+from envc.diagnostics import Sink
+from envc.lower import Obj
+from envc.values.names import (
+    APP_NAME,
+    DNS1123_LABEL,
+    DNS1123_SUBDOMAIN,
+    NAME_MAX,
+    SUBDOMAIN_MAX,
+    check_label_key,
+    check_label_value,
+)
+
+ANNOTATIONS_MAX = 256 * 1024  # apimachinery TotalAnnotationSizeLimitB
+_LABEL_NAMES = {"Service"}  # kinds whose names are RFC 1035 labels (Kubernetes and Knative Services)
+
+
+def check_objects(objs: Iterable[Obj], sink: Sink) -> None:
+    objs = list(objs)
+    for o in objs:
+        _name(o, sink)
+        meta = o.manifest.get("metadata") or {}
+        _labels(o, "metadata", meta, sink)
+        template = _template(o.manifest)
+        if template is not None:
+            _labels(o, "spec.template.metadata" if "spec" in o.manifest else "template.metadata",
+                    template.get("metadata") or {}, sink)
+    _selectors(objs, sink)
+
+
+def _name(o: Obj, sink: Sink) -> None:
+    meta = o.manifest.get("metadata") or {}
+    name, namespace = str(meta.get("name")), meta.get("namespace")
+    if o.kind in _LABEL_NAMES:
+        ok, rule = len(name) <= NAME_MAX and APP_NAME.fullmatch(name), "an RFC 1035 label (starts with a letter, <= 63)"
+    else:
+        ok, rule = len(name) <= SUBDOMAIN_MAX and DNS1123_SUBDOMAIN.fullmatch(name), "a DNS-1123 subdomain"
+    if not ok:
+        sink.report(codes.BAD_K8S_NAME, o.origin, f"{_what(o)}: the name `{name}` is not {rule}")
+    if namespace is not None and not (len(str(namespace)) <= NAME_MAX and DNS1123_LABEL.fullmatch(str(namespace))):
+        sink.report(codes.BAD_K8S_NAME, o.origin, f"{_what(o)}: the namespace `{namespace}` is not a DNS-1123 label")
+
+
+def _labels(o: Obj, where: str, meta: Mapping[str, Any], sink: Sink) -> None:
+    for problem in _problems(tuple((meta.get("labels") or {}).items())):
+        sink.report(codes.BAD_LABEL, o.origin, f"{_what(o)}: {where}.labels: {problem}")
+    annotations = meta.get("annotations") or {}
+    for problem in _problems(tuple((k, None) for k in annotations)):
+        sink.report(codes.BAD_LABEL, o.origin, f"{_what(o)}: {where}.annotations: {problem.replace('label key', 'annotation key')}")
+    chars = sum(len(str(k)) + len(str(v)) for k, v in annotations.items())
+    if 4 * chars > ANNOTATIONS_MAX:  # UTF-8 is at most 4 bytes a character: encode only when it matters
+        size = sum(len(str(k).encode()) + len(str(v).encode()) for k, v in annotations.items())
+        if size > ANNOTATIONS_MAX:
+            sink.report(codes.BAD_LABEL, o.origin, f"{_what(o)}: {where}.annotations total {size} bytes, over Kubernetes' 256 KiB")
+
+
+@lru_cache(maxsize=4096)
+def _problems(items: tuple[tuple[Any, Any], ...]) -> tuple[str, ...]:
+    """The problems of a whole label (or annotation-key) set: objects of a project share a few
+    sets, so each is checked once."""
+    return tuple(p for k, v in items if (p := _label_problem(k, v)) is not None)
+
+
+@lru_cache(maxsize=4096)
+def _label_problem(key: Any, value: Any) -> str | None:
+    """What is wrong with a label (value None: an annotation key), or None; objects share
+    most of their labels, so the answer is remembered."""
+    try:
+        check_label_key(str(key))
+        if value is not None:
+            check_label_value(str(value))
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def _selectors(objs: list[Obj], sink: Sink) -> None:
+    pods: list[Mapping[str, Any]] = []
+    for o in objs:
+        template = _template(o.manifest) if o.kind != "PodTemplate" else None
+        labels = (template or {}).get("metadata", {}).get("labels") or {}
+        pods.append(labels)
+        selector = ((o.manifest.get("spec") or {}).get("selector") or {}) if template is not None else {}
+        wanted = selector.get("matchLabels") or {}
+        missing = {k: v for k, v in wanted.items() if labels.get(k) != v}
+        if missing:
+            sink.report(codes.SELECTOR_MISMATCH, o.origin,
+                        f"{_what(o)}: spec.selector.matchLabels {_pairs(missing)} do not match the pod template's labels")
+    for o in objs:
+        if o.kind != "Service" or o.api_group:
+            continue
+        selector = (o.manifest.get("spec") or {}).get("selector") or {}
+        if selector and not any(all(p.get(k) == v for k, v in selector.items()) for p in pods):
+            sink.report(codes.SELECTOR_MISMATCH, o.origin,
+                        f"{_what(o)}: spec.selector {_pairs(selector)} matches no pod template emitted with it")
+
+
+def _template(manifest: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The pod template of an object (PodTemplate.template, <workload>.spec.template)."""
+    if manifest.get("kind") == "PodTemplate":
+        t = manifest.get("template")
+    else:
+        t = (manifest.get("spec") or {}).get("template") if isinstance(manifest.get("spec"), dict) else None
+    return t if isinstance(t, dict) else None
+
+
+def _pairs(labels: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted(labels.items()))
+
+
+def _what(o: Obj) -> str:
+    return f"{o.kind} `{o.name}` ({o.path})"
