@@ -43,7 +43,8 @@ class FileRecord:
     @staticmethod
     def from_json(row: list[Any]) -> FileRecord:
         order = tuple(tuple(x) if isinstance(x, list) else x for x in row[4])
-        return FileRecord(row[0], row[1], row[2], row[3], order, tuple(row[5]), tuple(row[6]) if row[6] else None)  # type: ignore[arg-type]
+        origin = (str(row[6][0]), int(row[6][1]), int(row[6][2])) if row[6] else None
+        return FileRecord(row[0], row[1], row[2], row[3], order, tuple(row[5]), origin)
 
 
 @dataclass(slots=True)

@@ -11,7 +11,7 @@ import os
 import pickle
 import traceback
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import TypeVar, cast
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -31,13 +31,16 @@ def fork_map(fn: Callable[[Sequence[T]], R], items: Sequence[T], jobs: int) -> l
     shares = [items[i::jobs] for i in range(jobs)]
     children = [_spawn(fn, share) for share in shares[1:]]
     results = [fn(shares[0])]
-    errors = []
+    errors: list[str] = []
     for pid, fd in children:
         with os.fdopen(fd, "rb") as fh:
             data = fh.read()
         os.waitpid(pid, 0)
         status, payload = pickle.loads(data) if data else ("err", "a worker died without a result")
-        (results if status == "ok" else errors).append(payload)
+        if status == "ok":
+            results.append(cast(R, payload))
+        else:
+            errors.append(str(payload))
     if errors:
         raise RuntimeError("a worker failed:\n" + "\n".join(map(str, errors)))
     return results

@@ -122,9 +122,10 @@ def unit_key(plan: Plan, unit: Unit) -> str:
         parts = [env.source.doc.file, str(plan.depths[env.name]), plan.hash_inputs.get(env.name, "")]
     else:
         inv = plan.resolved.invocations[unit[1]]
-        env = plan.env_of_task.get(inv.task_fqn)
+        task_env = plan.env_of_task.get(inv.task_fqn)
         parts = [inv.doc.file, str(unit[1]), plan.step_inputs[unit[1]],
-                 plan.hash_inputs.get(env.name, "") if env else "", str(plan.depths.get(env.name, 0)) if env else ""]
+                 plan.hash_inputs.get(task_env.name, "") if task_env else "",
+                 str(plan.depths.get(task_env.name, 0)) if task_env else ""]
     # kubernetes_version is not in §9.3's C but decides the output checks (SPEC §10)
     text = "\x00".join([__version__, plan.resolved.project.settings.kubernetes_version, unit[0], *parts])
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -175,14 +175,15 @@ def write(prev: Value | None, doc: Document, path: Path, tier: Tier, sink: Sink)
     merged_from = ((prev.origin, *prev.merged_from) if prev is not None and prev.origin.tier != "default" else ())
     if tag == "merge" and isinstance(raw, dict):
         merged = _merge_map(base if isinstance(base, dict) else {}, raw, doc, path, sink, prev)
-        parts = {k: (origin.sub(k) if k in raw else prev.part(k)) for k in merged} if prev else None
+        parts: dict[str | int, Origin] | None = (
+            {k: (origin.sub(k) if k in raw else prev.part(k)) for k in merged} if prev else None)
         return Value(merged, origin, merged_from, replaced, parts)
     if tag == "append" and isinstance(raw, list):
         inherited = list(base) if isinstance(base, list) else []
         _check_append(inherited, raw, field.identity, doc, path, prev, sink)
-        parts = {i: prev.part(i) for i in range(len(inherited))} if prev else {}
-        parts.update({len(inherited) + j: origin.sub(j) for j in range(len(raw))})
-        return Value(inherited + raw, origin, merged_from, replaced, parts)
+        items: dict[str | int, Origin] = {i: prev.part(i) for i in range(len(inherited))} if prev else {}
+        items.update({len(inherited) + j: origin.sub(j) for j in range(len(raw))})
+        return Value(inherited + raw, origin, merged_from, replaced, items)
     if tag != "replace" and prev is not None and prev.origin.tier != "default":
         _check_drops(prev.value, raw, doc, path, prev.origin, sink)
     return Value(raw, origin, replaced=replaced)
@@ -217,7 +218,8 @@ def _check_append(inherited: list[Any], items: list[Any], identity: Any, doc: Do
     for j, item in enumerate(items):
         ident = identity(item)
         if ident in seen:
-            related = (Related("inherited here", prev.part(seen[ident]).span),) if prev and prev.part(seen[ident]).span else ()
+            first = prev.part(seen[ident]).span if prev else None
+            related = (Related("inherited here", first),) if first is not None else ()
             sink.report(codes.APPEND_DUPLICATE, doc.span((*path, j)),
                         f"!append adds an item `{path[-1]}` already has", related)
         seen[ident] = len(inherited) + j

@@ -115,7 +115,7 @@ def _knative_service(env: ResolvedEnv, pod: Pod, source: str, wave: int, setting
     return {
         "apiVersion": KNATIVE_API,
         "kind": "Service",
-        "metadata": meta.metadata(k8s(env.name), settings, object_labels, meta.annotations(settings, source, wave)),
+        "metadata": meta.metadata(k8s(env.name), settings, object_labels, meta.base_annotations(settings, source, wave)),
         "spec": {"template": {"metadata": _template_meta(pod, labels, autoscaling(env, settings)), "spec": pod.spec}},
     }
 
@@ -147,7 +147,7 @@ def _domain_mappings(env: ResolvedEnv, source: str, wave: int, settings: Setting
 
 
 def _host_annotations(env: ResolvedEnv, source: str, wave: int, settings: Settings) -> dict[str, str]:
-    out: dict[str, str] = meta.annotations(settings, source, wave)
+    out: dict[str, str] = meta.base_annotations(settings, source, wave)
     if env.get("requires_auth"):
         out = {**apps.auth_annotations(settings), **out}
     return out
@@ -169,7 +169,7 @@ def _kubernetes(env: ResolvedEnv, pod: Pod, source: str, wave: int, settings: Se
         spec["replicas"] = low
 
     def metadata() -> dict[str, Any]:
-        return meta.metadata(name, settings, dict(labels), meta.annotations(settings, source, wave))
+        return meta.metadata(name, settings, dict(labels), meta.base_annotations(settings, source, wave))
 
     out = [{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": metadata(), "spec": spec},
            {"apiVersion": "v1", "kind": "Service", "metadata": metadata(), "spec": _service_spec(env, selector, settings)}]

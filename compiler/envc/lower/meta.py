@@ -26,7 +26,7 @@ def labels(settings: Settings, env: str, task: str | None = None, interruptible:
     return out
 
 
-def annotations(settings: Settings, source: str, wave: int, fqn: str | None = None) -> dict[str, str]:
+def base_annotations(settings: Settings, source: str, wave: int, fqn: str | None = None) -> dict[str, str]:
     out = {**settings.annotations, SYNC_WAVE: str(wave), "envc.dev/source": source}
     if fqn is not None:
         out["envc.dev/fqn"] = fqn

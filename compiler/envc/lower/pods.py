@@ -322,9 +322,13 @@ def _projected(mount: str, secrets: list[dict[str, Any]]) -> dict[str, Any]:
     for s in secrets:
         by_secret.setdefault(secret_name(s["key"], s["group"]), []).append(
             {"key": s["key"], "path": secret_item_path(s["key"], s["group"])})
-    sources = [{"secret": {"name": name, "items": sorted(items, key=lambda i: i["path"])}}
+    sources = [{"secret": {"name": name, "items": sorted(items, key=_item_path)}}
                for name, items in sorted(by_secret.items())]
     return {"name": secret_volume_name(mount), "projected": {"sources": sources}}
+
+
+def _item_path(item: dict[str, str]) -> str:
+    return item["path"]
 
 
 def _copy(value: Any) -> Any:

@@ -47,7 +47,7 @@ def pool_objects(
     name = k8s(env.name)
     labels = meta.labels(settings, env.name, None, bool(env.fields["interruptible"].value))
     annotations = {
-        **meta.annotations(settings, source, wave),
+        **meta.base_annotations(settings, source, wave),
         "envc.dev/tasks": meta.compact(task_summaries(env, settings)),
         "envc.dev/reuse": meta.compact(policy),
     }
@@ -72,7 +72,7 @@ def _hpa(name: str, low: int, high: int, scaledown: int, labels: dict[str, str],
     return {
         "apiVersion": "autoscaling/v2",
         "kind": "HorizontalPodAutoscaler",
-        "metadata": meta.metadata(name, settings, dict(labels), meta.annotations(settings, source, wave)),
+        "metadata": meta.metadata(name, settings, dict(labels), meta.base_annotations(settings, source, wave)),
         "spec": {
             "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
             "minReplicas": low,

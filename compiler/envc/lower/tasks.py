@@ -102,7 +102,7 @@ def task_pod_template(
     interruptible = bool(fields["interruptible"].value)
     labels = {**meta.labels(settings, env, task_key, interruptible), **(extra_labels or {})}
     short = fields["short_name"].value or task_key
-    annotations = {**meta.annotations(settings, source, wave, fqn), **task_annotations(fields, short, settings)}
+    annotations = {**meta.base_annotations(settings, source, wave, fqn), **task_annotations(fields, short, settings)}
     if pod.external is not None:
         annotations["envc.dev/pod-template"] = pod.external
     template_meta: dict[str, Any] = {"labels": {**pod.labels, **labels}}
