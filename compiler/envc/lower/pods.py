@@ -322,8 +322,8 @@ def _projected(mount: str, secrets: list[dict[str, Any]]) -> dict[str, Any]:
     for s in secrets:
         by_secret.setdefault(secret_name(s["key"], s["group"]), []).append(
             {"key": s["key"], "path": secret_item_path(s["key"], s["group"])})
-    sources = [{"secret": {"name": name, "items": sorted(items, key=_item_path)}}
-               for name, items in sorted(by_secret.items())]
+    sources = [{"secret": {"name": name, "items": sorted(by_secret[name], key=_item_path)}}
+               for name in sorted(by_secret)]
     return {"name": secret_volume_name(mount), "projected": {"sources": sources}}
 
 
