@@ -322,8 +322,10 @@ def _projected(mount: str, secrets: list[dict[str, Any]]) -> dict[str, Any]:
     for s in secrets:
         by_secret.setdefault(secret_name(s["key"], s["group"]), []).append(
             {"key": s["key"], "path": secret_item_path(s["key"], s["group"])})
-    sources = [{"secret": {"name": name, "items": sorted(by_secret[name], key=_item_path)}}
-               for name in sorted(by_secret)]
+    sources: list[dict[str, Any]] = []
+    for name in sorted(by_secret):
+        items: list[dict[str, str]] = sorted(by_secret[name], key=_item_path)
+        sources.append({"secret": {"name": name, "items": items}})
     return {"name": secret_volume_name(mount), "projected": {"sources": sources}}
 
 
