@@ -116,7 +116,7 @@ def _has_header(path: str) -> bool:
 
 def unit_key(plan: Plan, unit: Unit) -> str:
     """Everything a unit's files depend on; equal keys mean byte-identical files."""
-    envs = list(plan.resolved.environments.values())
+    envs = plan.envs
     if unit[0] == "env":
         env = envs[unit[1]]
         parts = [env.source.doc.file, str(plan.depths[env.name]), plan.hash_inputs.get(env.name, "")]
@@ -197,8 +197,11 @@ def _stage(job: Job, path: str, data: bytes) -> None:
     if parent not in job.made:  # one mkdir per directory, not per file
         parent.mkdir(parents=True, exist_ok=True)
         job.made.add(parent)
-    with open(target, "wb") as fh:
-        fh.write(data)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)  # no buffered file object
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)
 
 
 def produce(plan: Plan, out: Path, mode: str, cache: Cache, sink: Sink,

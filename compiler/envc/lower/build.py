@@ -7,6 +7,7 @@ lowered in any order or in several processes (docs/performance.md).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -34,8 +35,9 @@ class Plan:
     depths: Mapping[str, int]
     versions: Mapping[str, str]
     env_of_task: Mapping[str, ResolvedEnv]
-    hash_inputs: Mapping[str, str]  # environment -> C of SPEC §9.3, plus what else shapes its files
-    step_inputs: tuple[str, ...]  # Workflow step -> its resolved fields, as JSON
+    hash_inputs: Mapping[str, str]  # environment -> sha256 of C (SPEC §9.3) and what else shapes its files
+    step_inputs: tuple[str, ...]  # Workflow step -> sha256 of its resolved fields and templates
+    envs: tuple[ResolvedEnv, ...] = ()  # the environments in unit order ("env", i)
 
 
 Unit = tuple[str, int]  # ("env", index into environments) or ("step", index into invocations)
@@ -45,24 +47,26 @@ def plan(resolved: Resolved, code: Mapping[str, TaskCode]) -> Plan:
     settings = resolved.project.settings
     envs = resolved.environments
     memo: Memo = {}
-    c = {n: hash_input(e, code, settings, memo) for n, e in envs.items()}
-    versions = {n: env_version(c[n], settings) for n in envs}
+    versions: dict[str, str] = {}
+    inputs: dict[str, str] = {}
+    for name, env in envs.items():  # C is large: keep only its digests, never all the texts
+        c = hash_input(env, code, settings, memo)
+        versions[name] = env_version(c, settings)
+        inputs[name] = _digest(c, _templates_of([env.fields, *(t.fields for t in env.tasks)], resolved))
     env_of = {t.fqn: e for e in envs.values() for t in e.tasks}
     tasks = {t.fqn: t for e in envs.values() for t in e.tasks}
     steps = tuple(
-        canonical_json(invocation_entry(i, tasks, settings, with_from=False, memo=memo))
-        + "\x00" + _templates_of([i.fields], resolved)
+        _digest(canonical_json(invocation_entry(i, tasks, settings, with_from=False, memo=memo)),
+                _templates_of([i.fields], resolved))
         for i in resolved.invocations
     )
-    return Plan(resolved, code, depth(envs), versions, env_of,
-                {n: _unit_input(n, c[n], resolved) for n in envs}, steps)
+    return Plan(resolved, code, depth(envs), versions, env_of, inputs, steps, tuple(envs.values()))
 
 
-def _unit_input(name: str, c: str, resolved: Resolved) -> str:
+def _digest(c: str, templates: str) -> str:
     """C, plus what shapes the files beyond it: the deploy version setting and the content
-    of the named pod templates it uses (C holds only their names; SPEC §9.3)."""
-    env = resolved.environments[name]
-    return c + "\x00" + _templates_of([env.fields, *(t.fields for t in env.tasks)], resolved)
+    of the named pod templates used (C holds only their names; SPEC §9.3)."""
+    return hashlib.sha256(f"{c}\x00{templates}".encode()).hexdigest()
 
 
 def _templates_of(field_sets: Iterable[Mapping[str, Value]], resolved: Resolved) -> str:
@@ -77,7 +81,7 @@ def units(p: Plan) -> list[Unit]:
 
 
 def lower_units(p: Plan, todo: Iterable[Unit], sink: Sink) -> list[Obj]:
-    envs = list(p.resolved.environments.values())
+    envs = p.envs
     out: list[Obj] = []
     for kind, i in todo:
         if kind == "env":
