@@ -199,7 +199,9 @@ def _stage(job: Job, path: str, data: bytes) -> None:
         job.made.add(parent)
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)  # no buffered file object
     try:
-        os.write(fd, data)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
     finally:
         os.close(fd)
 
