@@ -17,7 +17,6 @@ from envc.checks.objects import check_objects
 from envc.diagnostics import Related, Sink, Span
 from envc.explain import Memo, invocation_entry
 from envc.lower import Obj
-from envc.lower.apps import app_objects
 from envc.lower.reusable import pool_objects
 from envc.lower.tasks import PodCache, task_pod_template
 from envc.model import Invocation, Resolved, ResolvedEnv, TaskCode, Value
@@ -115,6 +114,8 @@ def _app_env(p: Plan, env: ResolvedEnv, sink: Sink) -> list[Obj]:
     """A Knative Service and DomainMappings, or Deployment, Service, HPA, Ingress (SPEC §8.3)."""
     settings = p.resolved.project.settings
     source, wave = env.source.doc.file, p.depths[env.name]
+    from envc.lower.apps import app_objects  # only projects with apps pay for importing it
+
     manifests = app_objects(env, p.versions[env.name], source, wave, p.resolved.templates, settings, sink)
     return [Obj(k8s(env.name), m["kind"], m["metadata"]["name"], source, m, wave, (0, wave, env.name), 0,
                 env.source.span) for m in manifests]
