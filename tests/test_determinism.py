@@ -4,7 +4,6 @@ source file order and Python hash seeds."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 from envc.diagnostics import Sink
 from envc.emit import render_tree
 from envc.pipeline import run
+from projectcopy import copy_project
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "ml-platform"
@@ -44,7 +44,7 @@ def test_file_discovery_order_does_not_matter(monkeypatch: pytest.MonkeyPatch) -
 def test_documents_shuffled_within_files(tmp_path: Path) -> None:
     """Reordering the documents of a file changes nothing but what must change (nothing)."""
     project = tmp_path / "p"
-    shutil.copytree(EXAMPLE, project)
+    copy_project(EXAMPLE, project)
     for f in (project / "envs").glob("*.yaml"):
         docs = f.read_text("utf-8").split("\n---\n")
         f.write_text("\n---\n".join(reversed(docs)), "utf-8")

@@ -14,7 +14,6 @@ tests/flyte/, the diagnostic cases under tests/cases/) is compiled in a scratch 
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from envc.diagnostics import Sink
 from envc.emit import render_tree
 from envc.normalize import normalise
 from envc.pipeline import run
+from projectcopy import copy_project
 from test_plaintext import SAMPLES
 
 REPO = Path(__file__).resolve().parents[1]
@@ -48,7 +48,7 @@ def copy_fixture(name: str, source: Path | None, root: Path) -> Path:
     if source is None:
         materialise(parse(REPO / "tests" / "cases" / f"{name.split('/', 1)[1]}.txt"), root)
     else:
-        shutil.copytree(source, root, dirs_exist_ok=True)
+        copy_project(source, root)
     return root
 
 

@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from envc.cli import main
+from projectcopy import copy_project
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -17,7 +18,7 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     p = tmp_path / "proj"
-    shutil.copytree(REPO / "examples" / "quickstart", p)
+    copy_project(REPO / "examples" / "quickstart", p)
     return p
 
 

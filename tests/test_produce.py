@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from envc.cli import main
+from projectcopy import copy_project
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -18,7 +19,7 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     p = tmp_path / "proj"
-    shutil.copytree(REPO / "examples" / "ml-platform", p)
+    copy_project(REPO / "examples" / "ml-platform", p)
     return p
 
 
