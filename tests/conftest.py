@@ -22,3 +22,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def update_golden(request: pytest.FixtureRequest) -> bool:
     """True when the run was started with `--update-golden`."""
     return bool(request.config.getoption("--update-golden"))
+
+
+# `pytest --hypothesis-profile=fuzz` (docs/robustness.md): long, random runs of the property
+# tests (tests/test_robustness.py) and the loader fuzz harness (tests/fuzz/).  Without it they
+# run a bounded, derandomized number of examples (`robust_settings` in tests/robust_projects.py).
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+settings.register_profile(
+    "fuzz", max_examples=200_000, deadline=None, suppress_health_check=list(HealthCheck), print_blob=True
+)

@@ -136,11 +136,6 @@ def raw_data_path(settings: Settings) -> str:
     return settings.app_raw_data_path or settings.raw_data_path
 
 
-def uses_fserve(command: Any) -> bool:
-    """True when the container command is envc's generated fserve line (`command: null`)."""
-    return command is None
-
-
 def starts_with_fserve(command: Any) -> bool:
     """Flyte's test: the first word of the command is `fserve` (`/usr/bin/fserve` is not)."""
     words = split(command) or []

@@ -3,7 +3,10 @@
 Ids are stable (E = error, W = warning); names written `like-this` in SPEC.md are
 binding.  Ranges: 1xx loading, 2xx project and schema, 3xx inheritance, 4xx tasks,
 reuse and Python entrypoints, 5xx values (resources, secrets, images, names,
-depends_on), 6xx pod templates, 7xx apps, 8xx output.  `docs/diagnostics.md` lists them.
+depends_on), 6xx pod templates, 7xx apps, 8xx output (850-899 diff and fmt), 9xx checks
+on the output.  Each code has a severity (its letter), a one-line summary, a fix and a
+failing example (`EXAMPLES`); `docs/diagnostics.md` is generated from them
+(`pytest --update-golden`), and tests/test_codes.py runs every example.
 """
 
 from __future__ import annotations
@@ -1001,6 +1004,112 @@ name: web
 command: fserve --version v1 -- python serve.py
 parameters:
   - {name: mode, value: fast}
+""",
+    "E901": """\
+-- envs/a.yaml --
+kind: TaskEnvironment
+name: a
+pod_template:
+  spec:
+    hostNetwork: true
+    containers: [{name: primary}]
+tasks:
+  f:
+    entrypoint: pipelines/jobs.py:f
+-- pipelines/jobs.py --
+def f(): ...
+""",
+    "E902": """\
+kind: TaskEnvironment
+name: a
+env_vars:
+  AWS_ACCESS_KEY_ID: AKIAIOSFODNN7EXAMPLE
+""",
+    "E903": """\
+-- envs/a.yaml --
+# envc validate --validate (or compile --validate): a field the Kubernetes schema does not know
+kind: TaskEnvironment
+name: a
+pod_template:
+  spec:
+    containers:
+      - name: primary
+        imagePullPolicyy: Always
+tasks:
+  f:
+    entrypoint: pipelines/jobs.py:f
+-- pipelines/jobs.py --
+def f(): ...
+""",
+    "E904": """\
+-- envs/a.yaml --
+kind: TaskEnvironment
+name: a
+pod_template:
+  spec:
+    containers:
+      - name: primary
+      - {name: side, image: "busybox:1.36"}
+      - {name: side, image: "busybox:1.36"}
+tasks:
+  f:
+    entrypoint: pipelines/jobs.py:f
+-- pipelines/jobs.py --
+def f(): ...
+""",
+    "E905": """\
+-- envs/a.yaml --
+kind: TaskEnvironment
+name: a
+pod_template:
+  spec:
+    containers:
+      - name: primary
+        resources:
+          requests: {smarter-devices/fuse: "1"}
+tasks:
+  f:
+    entrypoint: pipelines/jobs.py:f
+-- pipelines/jobs.py --
+def f(): ...
+""",
+    "E906": """\
+-- envs/a.yaml --
+kind: TaskEnvironment
+name: a
+pod_template:
+  spec:
+    containers:
+      - name: primary
+      - {name: Side_Car, image: "busybox:1.36"}
+tasks:
+  f:
+    entrypoint: pipelines/jobs.py:f
+-- pipelines/jobs.py --
+def f(): ...
+""",
+    "E907": """\
+# a Deployment whose spec.selector does not match its pod template's labels: envc's own
+# labels always win over a template's, so only a bug in envc can produce this
+""",
+    "E908": """\
+-- envs/a.yaml --
+kind: TaskEnvironment
+name: a
+pod_template:
+  spec:
+    containers:
+      - name: primary
+        volumeMounts: [{name: cache, mountPath: /cache}]
+tasks:
+  f:
+    entrypoint: pipelines/jobs.py:f
+-- pipelines/jobs.py --
+def f(): ...
+""",
+    "W901": """\
+# envc validate --validate on an object whose apiVersion/kind has no schema (a Knative kind
+# envc ships no schema for): it is reported, not silently passed
 """,
     "E801": """\
 # manifests/k8s(a)/podtemplate-a-f.yaml exists but was not written by envc

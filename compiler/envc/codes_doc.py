@@ -72,16 +72,17 @@ With `--strict`, warnings are printed as errors in every format (`"severity": "e
 
 Each entry below has a failing example: the content of `envs/a.yaml` in a project whose
 `envc.yaml` is `envc: 1` / `project: t`, or several files when the rule needs them. The tests
-run every example and check that it produces its code, and the output shown under
-"envc reports" is what `envc validate` prints for it. An example that is only a comment
-describes a situation a snippet cannot hold (an unreadable file, an 11 MiB file); tests with a
-real filesystem cover those.
+run every example and check that it produces its code and no other, and the output shown under
+"envc reports" is what `envc validate` prints for it (with `--validate` when the example's first
+line says so). An example that is only a comment describes a situation a snippet cannot hold —
+an unreadable file, an 11 MiB file, an output directory — or one only a bug in envc could
+produce; tests with a real filesystem, or of the check itself, cover those.
 """
 
 
 def markdown(outputs: Mapping[str, str]) -> str:
     """The whole page; `outputs` maps a code id to what `envc validate` prints for its example."""
-    codes = sorted(ALL, key=lambda c: (c.id[1:], c.id[0]))
+    codes = sorted(ALL, key=lambda c: (c.id[1], c.id[0] == "W", c.id[2:]))  # E1xx, W1xx, E2xx, ...
     parts = [HEADER, "", INTRO, _index(codes)]
     for digit, title, spec in (*GROUPS, ("", "Other", "")):
         members = [c for c in codes if _group(c) == digit]
@@ -135,7 +136,7 @@ def _example(example: str) -> list[str]:
     return out
 
 
-_SECTION = re.compile(r"^-- (.+) --$", re.M)
+_SECTION = re.compile(r"^-- (.+) --$", re.MULTILINE)
 
 
 def split_example(example: str) -> dict[str, str]:

@@ -224,9 +224,19 @@ def explain_cmd(name: str | None, all_: bool, as_json: bool, project: str | None
         return status
     entry = _find(data, str(name))
     if entry is None:
-        raise click.UsageError(f"no environment, task or workflow step named `{name}`")
+        from envc.hints import did_you_mean
+
+        raise click.UsageError(f"no environment, task or workflow step named `{name}`{did_you_mean(str(name), _names(data))}")
     click.echo(json.dumps(entry, indent=2, ensure_ascii=False) if as_json else render.explain_text(entry))
     return status
+
+
+def _names(data: dict[str, object]) -> list[str]:
+    """Every name `envc explain` accepts: environments, task FQNs, WORKFLOW.STEP."""
+    envs, invs = data["environments"], data["invocations"]
+    assert isinstance(envs, list) and isinstance(invs, list)
+    return ([e["name"] for e in envs] + [t["fqn"] for e in envs for t in e["tasks"]]
+            + [f"{i['workflow']}.{i['step']}" for i in invs])
 
 
 def _find(data: dict[str, object], name: str) -> dict[str, object] | None:

@@ -116,9 +116,9 @@ class _Reader:
 
 def _clamp(data: bytes, line: int, col: int) -> tuple[int, int]:
     """Python reports some errors one line or column past the end of the file: keep them on it."""
-    lines = data.decode("utf-8", "replace").split("\n")
+    lines = re.split("\r\n|\r|\n", data.decode("utf-8", "replace"))  # Python's line breaks
     line = min(max(line, 1), len(lines))
-    return line, min(max(col, 1), len(lines[line - 1].rstrip("\r")) + 1)
+    return line, min(max(col, 1), len(lines[line - 1]) + 1)
 
 
 def read_tasks(resolved: Resolved, sink: Sink) -> dict[str, TaskCode]:

@@ -32,12 +32,15 @@ class Options:
 
 def run(opts: Options, cwd: Path) -> int:
     from envc.fmt import format_text, parse_errors
+    from envc.load import read_source
 
     files = _files(opts, cwd)
     changed, unsafe, broken = [], [], Sink()
     for path in files:
-        text = path.read_text("utf-8")
         shown = _shown(path, cwd)
+        text = read_source(str(path), shown, broken)  # unreadable, over 10 MiB, not UTF-8: E100/E103/E102
+        if text is None:
+            continue
         result = format_text(text, shown, project_file=path.name == "envc.yaml")
         if result is None:
             errors = parse_errors(text, shown)
@@ -86,14 +89,15 @@ def _files(opts: Options, cwd: Path) -> list[Path]:
 
 
 def _project_files(project: str | None, cwd: Path) -> list[Path]:
-    from envc.load import load_documents
+    from envc.load import load_documents, read_source
     from envc.project import find_project_file, settings_from, source_files
 
     pfile = find_project_file(cwd, project)
     if pfile is None:
         where = f"--project {project}" if project else f"{cwd} or any parent directory"
         raise click.UsageError(f"no envc.yaml found in {where}")
-    docs = load_documents(pfile.read_text("utf-8"), "envc.yaml", Sink())
+    text = read_source(str(pfile), "envc.yaml", Sink())  # unreadable: no sources; run() reports it
+    docs = load_documents(text, "envc.yaml", Sink()) if text is not None else []
     data = docs[0].data if len(docs) == 1 else {}
     sources = data.get("sources")
     clean: dict[str, object] = {}

@@ -35,8 +35,10 @@ MERGE_TAGS = {"!merge": "merge", "!append": "append", "!replace": "replace"}
 _CORE = "tag:yaml.org,2002:"
 _CORE_TAGS = frozenset(_CORE + t for t in ("str", "int", "float", "bool", "null", "map", "seq"))
 
+_BREAKS = re.compile(rb"\r\n|\r|\n")
+_YAML11_BREAK = re.compile("[\x85\u2028\u2029]")  # NEL, LS, PS: line breaks to libyaml only
 _NULL = frozenset({"", "~", "null", "Null", "NULL"})
-_MAX_INT_BITS = 13_000  # about 3,900 decimal digits: Python prints ints up to 4,300 digits
+_MAX_INT_BITS = 12_955  # about 3,900 decimal digits: Python prints ints of up to 4,300 digits
 _TRUE = frozenset({"true", "True", "TRUE"})
 _FALSE = frozenset({"false", "False", "FALSE"})
 _INT = re.compile(r"[-+]?[0-9]+\Z")
@@ -114,17 +116,29 @@ def decode(data: bytes, rel: str, sink: Sink) -> str | None:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        start = data.rfind(b"\n", 0, exc.start) + 1
+        breaks = list(_BREAKS.finditer(data, 0, exc.start))
+        line = len(breaks) + 1
+        start = breaks[-1].end() if breaks else 0
         col = len(data[start:exc.start].decode("utf-8", "replace")) + 1  # characters, not bytes
         sink.report(codes.NOT_UTF8, Span(rel, line, col), f"byte 0x{data[exc.start]:02x} is not UTF-8")
         return None
-    return text[1:] if text.startswith("\ufeff") else text
+    text = text[1:] if text.startswith("\ufeff") else text
+    # CRLF and a lone CR are line breaks in YAML: make them "\n", so that every line count
+    # (libyaml's marks, excerpts, `# envc: allow` comments) agrees.
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
 def load_documents(text: str, rel: str, sink: Sink) -> list[Document]:
     """Every non-empty document of a file; errors go to the sink."""
     out: list[Document] = []
+    odd = _YAML11_BREAK.search(text)
+    if odd:  # libyaml would count a line there, and an editor would not
+        line = text.count("\n", 0, odd.start()) + 1
+        col = odd.start() - (text.rfind("\n", 0, odd.start()) + 1) + 1
+        sink.report(codes.YAML_SYNTAX, Span(rel, line, col),
+                    f"U+{ord(odd.group()):04X} is a line break in YAML 1.1 but not in YAML 1.2: remove it, "
+                    f"or write it as the escape \\u{ord(odd.group()):04x} in a double-quoted string")
+        return out
     allow = _allow_comment_lines(text)
     aliases = [0]  # counted per file (SPEC §11.3), across its documents
     try:
@@ -173,7 +187,17 @@ def _convert_document(
         line, col = _mark(node)
         sink.report(codes.NOT_A_MAPPING, Span(rel, line, col), "a document must be a mapping with a `kind`")
         return None
-    return Document(rel, index, data, walker.pos, walker.tags, walker.raw, allow)
+    return Document(rel, index, data, _inside(walker.pos, text), walker.tags, walker.raw, allow)
+
+
+def _inside(pos: dict[Path, tuple[int, int, int, int]], text: str) -> dict[Path, tuple[int, int, int, int]]:
+    """libyaml marks an empty value at the end of a file without a final newline (`? key` as the
+    last line) one line past the end: keep every position on a line of the file."""
+    last = text.count("\n") + 1
+    for path, (line, col, kline, kcol) in pos.items():
+        if line > last or kline > last:
+            pos[path] = (*_clamp(text, line, col), *_clamp(text, kline, kcol))
+    return pos
 
 
 def _alias_mark(text: str, n: int) -> tuple[int, int]:
@@ -348,7 +372,7 @@ class _Walker:
         if value is None and text not in _NULL or type(value) is int and value.bit_length() > _MAX_INT_BITS:
             line, col = _mark(node)
             raise _LoadError(codes.WRONG_TYPE, line, col,
-                             f"the number `{text[:20]}...` has too many digits: at most 4,000 are allowed")
+                             f"the number `{text[:20]}...` is too large: envc reads integers of up to about 3,900 digits")
         return value
 
     def _explicit(self, name: str, text: str, node: ScalarNode) -> Any:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from envc import codes
+from envc import codes, progress
 from envc.checks import Context, run_resolved_rules, run_write_rules
 from envc.diagnostics import Related, Sink, Span
 from envc.entrypoints import read_tasks
@@ -33,6 +33,7 @@ class Analysis:
 
 
 def load_project(cwd: Path, explicit: str | None, sink: Sink) -> Project | None:
+    progress.note("loading")
     pfile = find_project_file(cwd, explicit)
     if pfile is None:
         where = f"--project {explicit}" if explicit else f"{cwd} or any parent directory"
@@ -99,6 +100,7 @@ def _add(sources: dict[str, Source], source: Source, sink: Sink) -> None:
 
 def analyse(project: Project, sink: Sink) -> Analysis | None:
     """Write rules and resolution, then the rules over resolved environments."""
+    progress.note("checking")
     run_write_rules(project, sink)
     resolved = resolve(project, sink)
     if sink.has_errors:
@@ -111,6 +113,7 @@ def analyse(project: Project, sink: Sink) -> Analysis | None:
 
 
 def build(analysis: Analysis, sink: Sink) -> list[Obj] | None:
+    progress.note("lowering")
     objs = lower(analysis.resolved, analysis.code, sink)
     return None if sink.has_errors else objs
 

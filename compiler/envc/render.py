@@ -1,8 +1,10 @@
 """Diagnostics -> text: the only module that formats them (SPEC §11.1).
 
 `human` shows each diagnostic with its source line and a caret, then its related
-locations; `json` is one document for tools.  Colour only on a TTY, never with
-NO_COLOR.
+locations; `json` is one document for tools; `github` prints workflow commands
+(annotations on a pull request); `sarif` a SARIF 2.1.0 log for code scanning.  Colour
+only on a TTY, never with NO_COLOR.  With --strict every warning is rendered as an error.
+docs/diagnostics.md describes each format.
 """
 
 from __future__ import annotations
@@ -173,11 +175,15 @@ def _sarif_rule(code: Code) -> dict[str, object]:
     return {
         "id": code.id,
         "name": code.name,
-        "shortDescription": {"text": code.summary},
-        "fullDescription": {"text": f"{code.summary}. Fix: {code.fix}."},
+        "shortDescription": {"text": _capital(code.summary)},
+        "fullDescription": {"text": f"{_capital(code.summary)}. Fix: {code.fix}."},
         "help": {"text": f"Fix: {code.fix}.", "markdown": f"**Fix:** {code.fix}.\n\nExample:\n\n```yaml\n{code.example}```\n"},
         "defaultConfiguration": {"level": code.severity.value},
     }
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _sarif_result(d: Diagnostic, rule_index: int, strict: bool, prefix: str) -> dict[str, object]:
@@ -223,7 +229,10 @@ def report(fmt: str, sink: Sink, diags: Sequence[Diagnostic], *, strict: bool = 
 
 def repo_prefix(project_root: str, base: str) -> str:
     """The project root relative to `base` with a trailing `/` ("" when it is `base` or outside it)."""
-    rel = os.path.relpath(project_root, base)
+    try:
+        rel = os.path.relpath(project_root, base)
+    except ValueError:  # another drive (Windows)
+        return ""
     if rel == "." or rel.startswith(".."):
         return ""
     return rel.replace(os.sep, "/") + "/"

@@ -106,6 +106,8 @@ def _drop_nulls_at(data: Any, path: Path) -> Any:
 def _strip_tier_errors(doc: Document, kind: str, sink: Sink) -> dict[str, Any]:
     """Report fields written at a tier that may not set them; drop them for the schema."""
     data = doc.data
+    if kind == "TaskEnvironment":
+        data = _strip(doc, (), data, "environment", sink)
     if kind == "TaskEnvironment" and isinstance(data.get("tasks"), dict):
         tasks = {}
         for key, task in data["tasks"].items():
@@ -133,8 +135,10 @@ def _strip(doc: Document, path: Path, block: Any, tier: str, sink: Sink) -> Any:
 
 def tier_message(key: str, tier: str) -> str:
     """The wrong-tier message for `key` written at `tier`, or "" when the tier may set it."""
-    if key in ENV_ONLY:
+    if key in ENV_ONLY and tier != "environment":
         where = "only on the environment"
+    elif key in TASK_OR_INVOCATION and tier == "environment":
+        where = "on a task or in a Workflow step's `override`, not on the environment"
     elif key in ENV_OR_INVOCATION and tier == "task":
         where = "on the environment or in a Workflow step's `override`, not on a task"
     elif key in ("entrypoint", "async") and tier == "invocation":
@@ -164,6 +168,8 @@ def _report(doc: Document, data: Any, err: Any, pointer: str, prefix: Path, sink
     node, _, note = _locate(err.schema_path)
     note = note or inherited
     value = _value_at(data, tuple(err.instance_path))
+    if kind == "FalseSchema" and path and isinstance(path[-1], int):
+        return  # an item past `items: false`: the array's maxItems error says it once, at the array
     if kind == "PropertyNames":
         _report_property_names(doc, path, value, node, note, sink)
         return
@@ -212,6 +218,8 @@ def _specific_message(code: codes.Code, value: Any, rule: str | None, path: Path
     shown, where = _show(value), _where(path)
     if code is codes.BAD_GPU and value == 0:
         return "gpu: 0 is not allowed; omit the field"
+    if code is codes.BAD_QUANTITY and isinstance(value, list):
+        return f"`{shown}` is not a [request, limit] pair: write two quantities{where}"
     if code is codes.BAD_QUANTITY and isinstance(value, (int, float)) and value < 0:
         return f"quantity {shown} must not be negative{where}"
     if code is codes.BAD_DURATION:
@@ -254,8 +262,24 @@ def _report_any_of(
         _validate(doc, value, sub, path, sink, note)
         if len(sink.items) > before:
             return
+    if isinstance(value, dict) and _unknown_keys(doc, value, [branches[i] for i in matching], path, sink):
+        return
     titles = [b.get("title", "another form") for b in branches if isinstance(b, dict)]
     sink.report(codes.WRONG_TYPE, doc.span(path), f"`{_show(value)}` is not valid: expected {_or(titles)}{_where(path)}")
+
+
+def _unknown_keys(doc: Document, value: dict[str, Any], branches: list[Any], path: Path, sink: Sink) -> bool:
+    """Keys that no form of a value defines (`{concurency: 3}` where the forms are
+    `{concurrency}` and `{request_rate}`): unknown keys, with a hint from every form."""
+    nodes = [_deref(b) for b in branches]
+    if not nodes or not all(isinstance(n, dict) and n.get("additionalProperties") is False for n in nodes):
+        return False
+    allowed = sorted({k for n in nodes for k in n.get("properties", {})})
+    unknown = [k for k in value if k not in allowed]
+    for key in unknown:
+        sink.report(codes.UNKNOWN_KEY, doc.key_span((*path, key)),
+                    f"unknown key `{key}`{did_you_mean(key, allowed)}{_where(path)}")
+    return bool(unknown)
 
 
 def _schema_at(pointer: str, schema_path: Iterable[Any]) -> Any:

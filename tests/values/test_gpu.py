@@ -322,7 +322,7 @@ def test_mappings(mapping: Mapping[str, object], expected: Gpu) -> None:
             {"device": "a100"},
             f"gpu: unknown device 'a100' (did you mean 'A100'?); expected one of {DEVICES}",
         ),
-        ({"device": "A100:2"}, f"gpu: unknown device 'A100:2'; expected one of {DEVICES}"),
+        ({"device": "A100:2"}, f"gpu: unknown device 'A100:2' (did you mean 'A100'?); expected one of {DEVICES}"),
         (
             {"device": "L4 shared"},
             (

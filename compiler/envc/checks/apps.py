@@ -86,8 +86,9 @@ def check_app_scaling(w: Write, sink: Sink) -> None:
     if after is not None:
         try:
             seconds = parse_duration(after)
-        except ValueError:
-            return  # the schema reported it
+        except ValueError as exc:  # `60.0`: to the schema, JSON's 60 (SPEC §3: floats are errors)
+            sink.report(codes.BAD_DURATION, w.doc.span((*w.path, "scaledown_after")), f"`scaledown_after`: {exc}")
+            return
         if seconds > SCALEDOWN_MAX:
             sink.report(codes.BAD_DURATION, w.doc.span((*w.path, "scaledown_after")),
                         f"`scaledown_after` is {seconds}s: it must be at most 1h (the autoscalers' cap)")

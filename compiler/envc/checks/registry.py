@@ -16,6 +16,7 @@ from envc.checks.apps import (
 )
 from envc.checks.depends import check_depends_on
 from envc.checks.description import check_description
+from envc.checks.durations import check_durations
 from envc.checks.images import check_image_field
 from envc.checks.kubernetes_version import check_kubernetes_version, check_security
 from envc.checks.pod_shape import check_template_spec
@@ -45,6 +46,8 @@ WRITE_RULES: Mapping[str, tuple[WriteRule, ...]] = {
     "command": (check_command_line, plaintext.check_command),
     "args": (check_command_line, plaintext.check_command),
     "domain": (check_domain,),
+    "timeout": (check_durations,),
+    "retries": (check_durations,),
 }
 
 PROJECT_RULES: tuple[Callable[[Project, Sink], None], ...] = (

@@ -21,6 +21,7 @@ backend schedules it, and AppleSilicon runs only on a local devbox.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -265,8 +266,13 @@ def _allowed_counts(device: str) -> str:
 
 
 def _suggestion(device: str) -> str:
+    """The same name in another case, else the closest name (`A10O` -> `A100`)."""
     lowered = device.lower().replace(" ", "_")
-    matches = [d for d in DEVICE_CLASSES if d.lower() == lowered and d not in SHARED_GPU_TYPES]
+    allowed = [d for d in DEVICE_CLASSES if d not in SHARED_GPU_TYPES]
+    matches = [d for d in allowed if d.lower() == lowered]
+    if not matches:
+        upper = {d.upper(): d for d in allowed}
+        matches = [upper[m] for m in difflib.get_close_matches(device.upper(), list(upper), n=1, cutoff=0.75)]
     return f" (did you mean {matches[0]!r}?)" if matches else ""
 
 
