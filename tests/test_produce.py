@@ -175,3 +175,26 @@ def test_integers_beyond_64_bits_are_not_a_crash(project: Path) -> None:
     f.write_text(f.read_text().replace("retries: 3", "retries: 99999999999999999999999"))
     code, text = compile_(project)
     assert code in (0, 1) and "Traceback" not in text
+
+
+def test_a_write_that_fails_leaves_no_staging_behind(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """E802, exit 1, and no `manifests.envc-tmp/` when the tree cannot be put in place."""
+    def refuse(self: Path, target: Path) -> None:
+        raise PermissionError(13, "Permission denied", str(target))
+
+    monkeypatch.setattr(Path, "rename", refuse)
+    code, text = compile_(project)
+    assert code == 1 and "E802 write-failed" in text
+    assert not (project / "manifests").exists()
+    assert not (project / "manifests.envc-tmp").exists()
+
+
+def test_an_exception_in_a_worker_keeps_its_type(monkeypatch: pytest.MonkeyPatch) -> None:
+    from envc.parallel import fork_map
+
+    def boom(share: object) -> object:
+        raise PermissionError(13, "Permission denied", "/nowhere")
+
+    with pytest.raises(PermissionError) as info:
+        fork_map(boom, [1, 2, 3, 4], 2)
+    assert info.value.filename == "/nowhere"

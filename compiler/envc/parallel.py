@@ -31,7 +31,7 @@ def fork_map(fn: Callable[[Sequence[T]], R], items: Sequence[T], jobs: int) -> l
     shares = [items[i::jobs] for i in range(jobs)]
     children = [_spawn(fn, share) for share in shares[1:]]
     results = [fn(shares[0])]
-    errors: list[str] = []
+    errors: list[BaseException] = []
     for pid, fd in children:
         with os.fdopen(fd, "rb") as fh:
             data = fh.read()
@@ -39,10 +39,12 @@ def fork_map(fn: Callable[[Sequence[T]], R], items: Sequence[T], jobs: int) -> l
         status, payload = pickle.loads(data) if data else ("err", "a worker died without a result")
         if status == "ok":
             results.append(cast(R, payload))
+        elif isinstance(payload, BaseException):
+            errors.append(payload)
         else:
-            errors.append(str(payload))
+            errors.append(RuntimeError(f"a worker failed:\n{payload}"))
     if errors:
-        raise RuntimeError("a worker failed:\n" + "\n".join(map(str, errors)))
+        raise errors[0]  # the worker's own exception (an OSError stays an OSError)
     return results
 
 
@@ -53,8 +55,12 @@ def _spawn(fn: Callable[[Sequence[T]], R], share: Sequence[T]) -> tuple[int, int
         os.close(read)
         try:
             data = pickle.dumps(("ok", fn(share)), protocol=pickle.HIGHEST_PROTOCOL)
-        except BaseException:  # noqa: BLE001 - reported to the parent, which raises
-            data = pickle.dumps(("err", traceback.format_exc()))
+        except BaseException as exc:  # noqa: BLE001 - sent to the parent, which raises it
+            exc.add_note("in a worker process:\n" + traceback.format_exc())
+            try:
+                data = pickle.dumps(("err", exc))
+            except Exception:  # noqa: BLE001 - an exception that does not pickle: its text
+                data = pickle.dumps(("err", traceback.format_exc()))
         with os.fdopen(write, "wb") as fh:
             fh.write(data)
         os._exit(0)

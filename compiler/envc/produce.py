@@ -219,7 +219,11 @@ def produce(plan: Plan, out: Path, mode: str, cache: Cache, sink: Sink,
     job = Job(plan, out, mode, staging, disk, cache, validate=validate)
     todo = units(plan)
     jobs = workers() if len(todo) >= PARALLEL_MIN_UNITS else 1
-    results = [r for share in fork_map(lambda share: run_units(job, share), todo, jobs) for r in share]
+    try:
+        results = [r for share in fork_map(lambda share: run_units(job, share), todo, jobs) for r in share]
+    except BaseException:
+        _discard_all(job)  # nothing half-written stays behind, whatever failed
+        raise
     for r in results:
         sink.items.extend(r.diagnostics)
     files = sorted((f for r in results for f in r.files), key=lambda f: f.order)
@@ -231,7 +235,11 @@ def produce(plan: Plan, out: Path, mode: str, cache: Cache, sink: Sink,
     kfile = _kustomization(job, [f.path for f in files])
     drift = _drift([*files, kfile], disk)
     if mode == "write":
-        _commit(job, [*files, kfile], drift)
+        try:
+            _commit(job, [*files, kfile], drift)
+        except BaseException:
+            _discard_all(job)
+            raise
         if validate is None:  # the schema diagnostics of --validate must not be replayed later
             cache.record(results, kfile, out)
     return Produced(drift, len(files) + 1, sum(r.reused for r in results))
@@ -279,6 +287,19 @@ def _discard(job: Job, files: list[Emitted]) -> None:
             if staged.exists():
                 staged.unlink()
                 _prune(job.out, staged.parent)
+
+
+def _discard_all(job: Job) -> None:
+    """Remove every staged file (the staging tree, or each `<file>.envc-tmp`)."""
+    if job.mode != "write":
+        return
+    if job.staging is not None:
+        shutil.rmtree(job.staging, ignore_errors=True)
+        return
+    for dirpath, _dirs, names in os.walk(job.out):
+        for name in names:
+            if name.endswith(TMP_SUFFIX):
+                Path(dirpath, name).unlink(missing_ok=True)
 
 
 def _commit(job: Job, files: list[Emitted], drift: Drift) -> None:

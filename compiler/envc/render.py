@@ -13,6 +13,7 @@ import json
 import os
 from collections.abc import Callable, Sequence
 
+from envc import codes
 from envc.codes import Code, Severity
 from envc.diagnostics import Diagnostic, Sink, Span
 
@@ -42,7 +43,7 @@ def human(sink: Sink, diags: Sequence[Diagnostic], color: bool = False, strict: 
         where = f"{d.span}: " if d.span else ""
         sev = level(d, strict)
         out.append(f"{paint('bold', where)}{paint(sev, sev)} {d.code.id} {d.code.name}: {d.message}")
-        out.extend(_excerpt(sink, d.span, paint))
+        out.extend(_excerpt(sink, d.span, paint, hide=d.code is codes.PLAINTEXT_SECRET))
         for r in d.related:
             out.append(f"  {paint('note', 'note')}: {r.span}: {r.message}")
     errors, warnings = counts(diags, strict)
@@ -51,13 +52,18 @@ def human(sink: Sink, diags: Sequence[Diagnostic], color: bool = False, strict: 
     return "\n".join(out) + ("\n" if out else "")
 
 
-def _excerpt(sink: Sink, span: Span | None, paint: Callable[[str, str], str]) -> list[str]:
+def _excerpt(sink: Sink, span: Span | None, paint: Callable[[str, str], str], hide: bool = False) -> list[str]:
+    """The source line with a caret; with `hide` (a credential found in it) the line is shown
+    only up to the value, so CI logs never carry the secret (SPEC §10.3)."""
     if span is None or span.file not in sink.sources:
         return []
     lines = sink.sources[span.file].split("\n")
     if not 1 <= span.line <= len(lines):
         return []
-    text, col = _window(lines[span.line - 1].rstrip("\r"), span.col)
+    line = lines[span.line - 1].rstrip("\r")
+    if hide:
+        line = line[: span.col - 1] + "********"
+    text, col = _window(line, span.col)
     gutter = str(span.line)
     pad = " " * len(gutter)
     caret = "".join("\t" if ch == "\t" else " " for ch in text[: col - 1]) + "^"  # tabs kept: aligns at any tab width
