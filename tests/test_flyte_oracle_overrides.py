@@ -148,7 +148,7 @@ def override_kwargs(case: str) -> dict[str, list[str]]:
     node = next(n.value for n in tree.body if isinstance(n, ast.Assign)
                 and any(isinstance(t, ast.Name) and t.id == "OVERRIDES" for t in n.targets))
     if isinstance(node, ast.Dict):
-        items = [(ast.literal_eval(k), v) for k, v in zip(node.keys, node.values)]
+        items = [(ast.literal_eval(k), v) for k, v in zip(node.keys, node.values, strict=False)]
     else:
         assert isinstance(node, ast.List), ast.dump(node)
         items = list(enumerate(node.elts))
@@ -286,7 +286,7 @@ def test_steps_match_sdk_overrides(case: str) -> None:
     kwargs = override_kwargs(case)
     assert sorted(kwargs) == sorted(labels)
     mismatches = []
-    for sdk, label in zip(sdk_overrides, labels):
+    for sdk, label in zip(sdk_overrides, labels, strict=False):
         step = steps[label]
         mismatches += compare_step(case, step, tasks[step["task"]], sdk, kwargs[label])
     if mismatches:

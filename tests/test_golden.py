@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from envc.cli import main
-from envc.emit import render_tree
 from envc.diagnostics import Sink
+from envc.emit import render_tree
 from envc.pipeline import run
 
 REPO = Path(__file__).resolve().parents[1]

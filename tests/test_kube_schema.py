@@ -161,7 +161,7 @@ REQUIRED = [  # (kind, path pattern with * for any index, the field) from the Ku
 
 
 def _matches(pattern: tuple[str, ...], path: tuple[str | int, ...]) -> bool:
-    return len(pattern) == len(path) and all(p == "*" or p == q for p, q in zip(pattern, path))
+    return len(pattern) == len(path) and all(p == "*" or p == q for p, q in zip(pattern, path, strict=False))
 
 
 @pytest.mark.parametrize("path", kubernetes_goldens(), ids=rel)

@@ -95,8 +95,7 @@ _Yaml12Loader.add_constructor("tag:yaml.org,2002:bool", _construct_bool12)
 
 _GO_MAP = {
     **dict.fromkeys(
-        "y Y yes Yes YES on On ON true True TRUE "
-        "n N no No NO off Off OFF false False FALSE".split(),
+        ["y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "true", "True", "TRUE", "n", "N", "no", "No", "NO", "off", "Off", "OFF", "false", "False", "FALSE"],
         "bool",
     ),
     **dict.fromkeys(["~", "null", "Null", "NULL", ""], "null"),
@@ -168,7 +167,7 @@ def _same(a: object, b: object) -> bool:
         return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
     if isinstance(a, list):
         assert isinstance(b, list)
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=False))
     if isinstance(a, float) and math.isnan(a):
         return isinstance(b, float) and math.isnan(b)
     return a == b

@@ -84,7 +84,7 @@ def compile_cmd(out: str | None, to_stdout: bool, check: bool, project: str | No
     if to_stdout:
         return _compile_stdout(project, fmt, strict, schemas)
     from envc import cache as cache_mod
-    from envc.fastpath import Inputs, read_inputs, up_to_date
+    from envc.fastpath import read_inputs, up_to_date
     from envc.lower.build import plan
     from envc.produce import produce
 

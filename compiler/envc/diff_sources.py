@@ -128,7 +128,7 @@ def text_source(file: str, old: str | None, new: str | None) -> Source:
     if old is None or new is None:
         return Source(file, 1, "new" if new is not None else "old", None, "(file)", "code")
     a, b = old.splitlines(), new.splitlines()
-    for op, i1, _i2, j1, _j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    for op, _i1, _i2, j1, _j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if op != "equal":
             return Source(file, j1 + 1 if j1 < len(b) else max(len(b), 1), "new", None, "(code)", "code")
     return Source(file, 1, "new", None, "(code)", "code")

@@ -75,7 +75,7 @@ def export(root: Path, rev: Revision, subdir: str, dest: Path) -> int:
         if mode != _MODE_SUBMODULE:
             entries.append((mode, obj, os.fsdecode(path)))
     blobs = _cat(root, [obj for _, obj, _ in entries])
-    for (mode, obj, rel), data in zip(entries, blobs, strict=True):
+    for (mode, _obj, rel), data in zip(entries, blobs, strict=True):
         _write(dest, rel, mode, data)
     return len(entries)
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
-from yaml._yaml import CParser  # type: ignore[import-not-found]
+from yaml._yaml import CParser
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from envc import codes
@@ -82,13 +82,13 @@ class Document:
         return self.tags.get(path)
 
 
-class _Loader(CParser, yaml.resolver.BaseResolver):  # type: ignore[misc]
+class _Loader(CParser, yaml.resolver.BaseResolver):
     """libyaml parser whose resolver marks plain scalars instead of guessing (YAML 1.1)."""
 
     def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
         if kind is ScalarNode and implicit[0]:
             return PLAIN
-        return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]
+        return str(super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
 
 
 class _LoadError(Exception):
@@ -208,8 +208,13 @@ def _alias_mark(text: str, n: int) -> tuple[int, int]:
         if isinstance(event, yaml.AliasEvent):
             seen += 1
             if seen == n:
-                return event.start_mark.line + 1, event.start_mark.column + 1
+                return _event_mark(event)
     return 1, 1
+
+
+def _event_mark(event: yaml.Event) -> tuple[int, int]:
+    mark = event.start_mark
+    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
 
 
 def _deep_node_mark(text: str) -> tuple[int, int]:
@@ -219,7 +224,7 @@ def _deep_node_mark(text: str) -> tuple[int, int]:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
             if isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent, yaml.CollectionStartEvent)):
                 if level + 1 > MAX_DEPTH:
-                    return event.start_mark.line + 1, event.start_mark.column + 1
+                    return _event_mark(event)
                 if isinstance(event, yaml.CollectionStartEvent):
                     level += 1
             elif isinstance(event, yaml.CollectionEndEvent):
@@ -308,6 +313,7 @@ class _Walker:
             return self._mapping(node, path, depth)
         if isinstance(node, SequenceNode):
             return [self.value(item, (*path, i), depth + 1, None) for i, item in enumerate(node.value)]
+        assert isinstance(node, ScalarNode)
         return self._scalar(node, path)
 
     def _check_tag_kind(self, node: Node, tag: str) -> None:

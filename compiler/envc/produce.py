@@ -100,9 +100,7 @@ def survey(out: Path, cache: Cache) -> OnDisk:
             st = os.stat(full)
             stats[rel] = (st.st_size, st.st_mtime_ns)
             known = cache.files.get(rel)
-            if known is not None and (known.size, known.mtime_ns) == stats[rel]:
-                generated.add(rel)
-            elif not name.endswith(TMP_SUFFIX) and _has_header(full):
+            if known is not None and (known.size, known.mtime_ns) == stats[rel] or not name.endswith(TMP_SUFFIX) and _has_header(full):
                 generated.add(rel)
             else:
                 foreign.add(rel)

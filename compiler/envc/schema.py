@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -23,7 +23,7 @@ from envc.load import Document, Path
 
 KINDS = ("TaskEnvironment", "AppEnvironment", "PodTemplate", "Workflow")
 _YAML11_BOOLS = frozenset(
-    "y Y yes Yes YES n N no No NO on On ON off Off OFF".split()
+    ["y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF"]
 )
 
 # Fields a tier may not set (SPEC §5.2), reported before the schema sees them.

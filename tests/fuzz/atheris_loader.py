@@ -23,7 +23,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
-import atheris
+import atheris  # noqa: E402 - after the instrumentation hook above
 
 with atheris.instrument_imports(include=["envc", "yaml"]):
     from loader_target import fuzz_yaml

@@ -18,10 +18,10 @@ from envc.checks.depends import check_depends_on
 from envc.checks.description import check_description
 from envc.checks.durations import check_durations
 from envc.checks.images import check_image_field
-from envc.checks.kubernetes_version import check_kubernetes_version, check_security
-from envc.checks.pod_shape import check_template_spec
 from envc.checks.invocations import check_invocations
+from envc.checks.kubernetes_version import check_kubernetes_version, check_security
 from envc.checks.labels import check_project_labels, check_template_labels
+from envc.checks.pod_shape import check_template_spec
 from envc.checks.resources import check_resources
 from envc.checks.reuse import check_reusable, check_reusable_tasks, check_scaling
 from envc.checks.secrets import check_env_var_names, check_secrets
