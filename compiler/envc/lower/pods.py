@@ -226,9 +226,10 @@ def _secret_mounts(secrets: Any) -> list[str]:
 def _pod_fields(spec: dict[str, Any], p: PodInput, where: Where, sink: Sink) -> None:
     policy = spec.get("restartPolicy")
     if p.reusable and policy not in (None, "Always"):
+        reuse = p.fields["reusable"].origin.span if "reusable" in p.fields else None
         sink.report(codes.RESTART_POLICY, where("spec", "restartPolicy"),
                     f"a reusable environment's pods restart Always; the template sets restartPolicy {policy}",
-                    where.related())
+                    where.related() + _rel("the environment is reusable here", reuse))
     restart = policy if policy and not p.reusable else p.restart_policy
     if restart is not None:
         spec["restartPolicy"] = restart
