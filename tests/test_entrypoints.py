@@ -79,3 +79,11 @@ def test_a_syntax_error_points_at_the_python_line(tmp_path: Path) -> None:
     (d,) = sink.sorted()
     assert d.code.name == "python-syntax" and d.span is not None
     assert (d.span.file, d.span.line) == ("jobs.py", 2)
+
+
+def test_a_syntax_error_shows_the_python_line(tmp_path: Path) -> None:
+    project(tmp_path, "kind: TaskEnvironment\nname: a\nmodule: jobs\ntasks:\n  f: {}\n",
+            {"jobs.py": "def f():\n    x = = 1\n"})
+    result = CliRunner().invoke(main, ["validate", "--project", str(tmp_path)])
+    assert result.exit_code == 1
+    assert " 2 |     x = = 1\n" in result.output

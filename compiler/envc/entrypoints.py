@@ -52,6 +52,7 @@ class _Reader:
             tree = ast.parse(data, filename=rel)
         except SyntaxError as exc:
             span = Span(rel, *_clamp(data, exc.lineno or 1, exc.offset or 1))
+            self.sink.sources.setdefault(rel, data.decode("utf-8", "replace"))  # the excerpt shows the line
             self.sink.report(codes.PYTHON_SYNTAX, span, f"{rel} does not parse: {exc.msg}")
             return None
         except ValueError as exc:  # null bytes, bad encoding declarations
