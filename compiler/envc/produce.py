@@ -22,12 +22,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from envc import __version__, codes
+from envc import __version__
 from envc.cache import Cache, diagnostics_from_json
-from envc.diagnostics import Diagnostic, Related, Sink, Span
+from envc.diagnostics import Diagnostic, Sink, Span
 from envc.emit import KUSTOMIZATION, header, is_generated, kustomization
 from envc.lower import Obj
-from envc.lower.build import KIND_ORDER, Plan, Unit, lower_units, units
+from envc.lower.build import KIND_ORDER, Plan, Unit, lower_units, report_collisions, units
 from envc.outdir import TMP_SUFFIX, Drift, unified_diff
 from envc.parallel import fork_map, workers
 from envc.yamlout import dump
@@ -263,17 +263,7 @@ def _drift(files: list[Emitted], disk: OnDisk) -> Drift:
 
 
 def _collisions(files: list[Emitted], sink: Sink) -> None:
-    """Every (API group, kind, namespace, name) and output path is produced once (SPEC §6.3)."""
-    seen: dict[object, Emitted] = {}
-    nowhere = Span("", 0, 0)
-    for f in sorted(files, key=lambda f: (f.origin or nowhere, f.path)):
-        for key in (f.identity, f.path.lower()):
-            first = seen.setdefault(key, f)
-            if first is not f:
-                related = (Related(f"`{first.path}` is produced here", first.origin),) if first.origin else ()
-                sink.report(codes.NAME_COLLISION, f.origin,
-                            f"{f.identity[1]} `{f.identity[3]}` ({f.path}) is produced twice", related)
-                break
+    report_collisions([(f.identity, f.path, f.origin) for f in files], sink)
 
 
 def _discard(job: Job, files: list[Emitted]) -> None:

@@ -165,14 +165,24 @@ def lower_step(p: Plan, inv: Invocation, index: int, sink: Sink) -> list[Obj]:
 
 def check_collisions(objs: list[Obj], sink: Sink) -> None:
     """Every (API group, kind, namespace, name) and output path is produced once (SPEC §6.3)."""
-    seen: dict[object, Obj] = {}
+    report_collisions([(_identity(o), o.path, o.origin if isinstance(o.origin, Span) else None) for o in objs], sink)
+
+
+def _identity(o: Obj) -> tuple[object, ...]:
+    return (o.api_group, o.kind, o.manifest["metadata"].get("namespace"), o.name)
+
+
+def report_collisions(items: list[tuple[tuple[object, ...], str, Span | None]], sink: Sink) -> None:
+    """E509 for each (identity, output path, origin) whose identity or path (case-insensitively)
+    an earlier one already has; earlier means first by source location."""
+    seen: dict[object, tuple[str, Span | None]] = {}
     nowhere = Span("", 0, 0)
-    for o in sorted(objs, key=lambda o: (o.origin if isinstance(o.origin, Span) else nowhere, o.path)):
-        ns = o.manifest["metadata"].get("namespace")
-        for key in ((o.api_group, o.kind, ns, o.name), o.path.lower()):
-            first = seen.setdefault(key, o)
-            if first is not o:
-                related = (Related(f"`{first.path}` is produced here", first.origin),) if isinstance(first.origin, Span) else ()
-                sink.report(codes.NAME_COLLISION, o.origin,
-                            f"{o.kind} `{o.name}` ({o.path}) is produced twice", related)
+    for identity, path, origin in sorted(items, key=lambda i: (i[2] or nowhere, i[1])):
+        for key in (identity, path.lower()):
+            if key in seen:
+                first_path, first_origin = seen[key]
+                related = (Related(f"`{first_path}` is produced here", first_origin),) if first_origin else ()
+                sink.report(codes.NAME_COLLISION, origin,
+                            f"{identity[1]} `{identity[3]}` ({path}) is produced twice", related)
                 break
+            seen[key] = (path, origin)
