@@ -6,7 +6,7 @@ README.md) and writes `tests/flyte/<case>/expected_sdk.json`; copies `<oracle>/c
 byte for byte to `tests/flyte/<case>/<case>.py`, so that the YAML project's `module: <case>`
 names the same module the SDK's resolver args name (`mod <case> instance <function>`).
 
-The cases in EXTRA_CASES are envc's own oracle cases: `tests/flyte/cases_extra/<case>.py`, run
+The cases in EXTRA_CASES are envc's own oracle cases: `tests/flyte/<case>/<case>.py`, run
 with the same oracle by `tests/flyte/cases_extra/regen.sh`, which stores the output beside the
 case as `<case>.json`; extract.py reads those two files instead of the shared oracle's.
 
@@ -213,8 +213,8 @@ def reduce(case: str, oracle: dict[str, Any], raw: bytes) -> dict[str, Any]:
 
 
 def extract(case: str, oracle_dir: Path, copy_source: bool = True) -> Path:
-    if case in EXTRA_CASES:
-        src, py = EXTRA / f"{case}.json", EXTRA / f"{case}.py"
+    if case in EXTRA_CASES:  # envc's own cases: the project's copy is the source the oracle ran
+        src, py = EXTRA / f"{case}.json", HERE / case / f"{case}.py"
     else:
         src, py = oracle_dir / "expected" / f"{case}.json", oracle_dir / "cases" / f"{case}.py"
     raw = src.read_bytes()
@@ -224,7 +224,7 @@ def extract(case: str, oracle_dir: Path, copy_source: bool = True) -> Path:
     target = dest / "expected_sdk.json"
     text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     target.write_text(text, encoding="utf-8")
-    if copy_source:
+    if copy_source and py != dest / f"{case}.py":
         shutil.copyfile(py, dest / f"{case}.py")
     return target
 

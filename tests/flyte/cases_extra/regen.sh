@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Run the shared Flyte oracle (real SDK, flyte==2.12.1) on every tests/flyte/cases_extra/*.py
-# and store its output beside the case as <case>.json (the file extract.py reads for these cases).
+# Run the shared Flyte oracle (real SDK, flyte==2.12.1) on envc's own oracle cases — the case file
+# tests/flyte/<case>/<case>.py of each <case>.json here — and store its output here as <case>.json
+# (the file extract.py reads for these cases).
 #
 #   tests/flyte/cases_extra/regen.sh            # rewrite every <case>.json
 #   tests/flyte/cases_extra/regen.sh --check    # rerun into a temp dir, diff, exit 1 on a difference
@@ -18,8 +19,9 @@ CHECK=0
 OUT="$HERE"
 [ "$CHECK" = 1 ] && OUT="$(mktemp -d)"
 fail=0
-for f in "$HERE"/*.py; do
-  name="$(basename "$f" .py)"
+for j in "$HERE"/*.json; do
+  name="$(basename "$j" .json)"
+  f="$HERE/../$name/$name.py"
   "$PY" "$ORACLE/oracle.py" "$f" > "$OUT/$name.json" 2> /dev/null
   if [ "$CHECK" = 1 ]; then
     if ! cmp -s "$HERE/$name.json" "$OUT/$name.json"; then echo "DIFF $name"; fail=1; fi
