@@ -4,7 +4,6 @@ safely is `produce.py`'s work."""
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 
 TMP_SUFFIX = ".envc-tmp"
@@ -23,6 +22,8 @@ class Drift:
 
 
 def unified_diff(path: str, old: bytes, new: bytes) -> str:
+    import difflib  # only when a hint or a diff is printed: keeps cold start lean
+
     lines = difflib.unified_diff(
         old.decode("utf-8", "replace").splitlines(keepends=True),
         new.decode("utf-8", "replace").splitlines(keepends=True),
