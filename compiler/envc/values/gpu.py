@@ -21,7 +21,6 @@ backend schedules it, and AppleSilicon runs only on a local devbox.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -267,6 +266,8 @@ def _allowed_counts(device: str) -> str:
 
 def _suggestion(device: str) -> str:
     """The same name in another case, else the closest name (`A10O` -> `A100`)."""
+    import difflib  # only on an error: keeps cold start lean
+
     lowered = device.lower().replace(" ", "_")
     allowed = [d for d in DEVICE_CLASSES if d not in SHARED_GPU_TYPES]
     matches = [d for d in allowed if d.lower() == lowered]
