@@ -198,3 +198,61 @@ def test_an_exception_in_a_worker_keeps_its_type(monkeypatch: pytest.MonkeyPatch
     with pytest.raises(PermissionError) as info:
         fork_map(boom, [1, 2, 3, 4], 2)
     assert info.value.filename == "/nowhere"
+
+
+# Lowering starts on the workers before the rules run (pipeline.analyse `early`); a failing
+# rule stops them and removes what they staged.
+
+def _break_a_rule(project: Path) -> None:
+    f = project / "envs" / "base.yaml"  # E515: the rules reject it; lowering it would raise
+    f.write_text(f.read_text().replace("    timeout: 30m", "    timeout: soon"))
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["new-tree", "existing-tree"])
+def test_a_failing_rule_stops_the_workers_started_early(project: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        existing: bool) -> None:
+    monkeypatch.setattr("envc.produce.PARALLEL_MIN_UNITS", 1)
+    monkeypatch.setenv("ENVC_JOBS", "1")
+    if existing:
+        compile_(project)
+    before = tree(project / "manifests") if existing else None
+    _break_a_rule(project)
+    serial = compile_(project)
+    monkeypatch.setenv("ENVC_JOBS", "2")
+    early = compile_(project)
+    assert early == serial
+    assert early[0] == 1 and "envs/base.yaml:25:14: error E515 invalid-duration" in early[1]
+    if existing:
+        assert tree(project / "manifests") == before
+        assert not list((project / "manifests").rglob("*.envc-tmp"))
+    else:
+        assert not (project / "manifests").exists()
+    assert not (project / "manifests.envc-tmp").exists()
+
+
+def test_a_worker_crash_behind_a_failing_rule_is_not_reported(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lowering values a rule rejects may fail in any way: the rule's diagnostic is the answer."""
+    monkeypatch.setattr("envc.produce.PARALLEL_MIN_UNITS", 1)
+    monkeypatch.setenv("ENVC_JOBS", "2")
+
+    def crash(job: object, todo: object) -> object:
+        raise ValueError("lowering a value no rule has checked")
+
+    monkeypatch.setattr("envc.produce.run_units", crash)
+    _break_a_rule(project)
+    code, text = compile_(project)
+    assert code == 1 and "E515 invalid-duration" in text and "lowering a value" not in text
+    assert not (project / "manifests").exists() and not (project / "manifests.envc-tmp").exists()
+
+
+def test_a_worker_crash_without_a_failing_rule_is_not_hidden(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("envc.produce.PARALLEL_MIN_UNITS", 1)
+    monkeypatch.setenv("ENVC_JOBS", "2")
+
+    def crash(job: object, todo: object) -> object:
+        raise ValueError("a bug in lowering")
+
+    monkeypatch.setattr("envc.produce.run_units", crash)
+    code, text = compile_(project)
+    assert code == 3 and "a bug in lowering" in text  # an internal error (SPEC §11.1), not a silent pass
+    assert not (project / "manifests").exists() and not (project / "manifests.envc-tmp").exists()

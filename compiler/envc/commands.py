@@ -6,11 +6,17 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from envc import render
 from envc.diagnostics import Sink
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from envc.model import Resolved, TaskCode
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
 
@@ -29,12 +35,13 @@ def _report(sink: Sink, fmt: str, strict: bool) -> int:
     return EXIT_INPUT if errors else EXIT_OK
 
 
-def _pipeline(project: str | None, start: Path | None = None, analyse_only: bool = False, schemas: bool = False):  # type: ignore[no-untyped-def]
+def _pipeline(project: str | None, start: Path | None = None, analyse_only: bool = False, schemas: bool = False,  # type: ignore[no-untyped-def]
+              early=None):
     from envc.pipeline import NoProject, run
 
     sink = Sink()
     try:
-        analysis, objs = run(start or Path.cwd(), project, sink, lower=not analyse_only)
+        analysis, objs = run(start or Path.cwd(), project, sink, lower=not analyse_only, early=early)
     except NoProject as exc:
         raise click.UsageError(str(exc)) from None
     if schemas and analysis is not None and objs is not None:
@@ -84,9 +91,9 @@ def compile_cmd(out: str | None, to_stdout: bool, check: bool, project: str | No
     if to_stdout:
         return _compile_stdout(project, fmt, strict, schemas)
     from envc import cache as cache_mod
+    from envc import produce
     from envc.fastpath import read_inputs, up_to_date
     from envc.lower.build import plan
-    from envc.produce import produce
 
     inputs = read_inputs(Path.cwd(), project, out)
     if inputs is None:  # no envc.yaml: let the pipeline say so
@@ -101,12 +108,27 @@ def compile_cmd(out: str | None, to_stdout: bool, check: bool, project: str | No
         if status == EXIT_OK:
             _note(fmt, f"{inputs.out}: up to date ({len(cache.files)} files)")
         return status
-    sink, analysis, _ = _pipeline(project, analyse_only=True)
-    if analysis is None:
-        return _report(sink, fmt, strict) or EXIT_INPUT
+    started: list[produce.Started] = []
+
+    def early(resolved: Resolved, code: Mapping[str, TaskCode]) -> None:
+        """Lowering starts on the workers while this process runs the rules."""
+        validate = _schema_check(resolved.project.settings.kubernetes_version) if schemas else None
+        started.append(produce.start(plan(resolved, code), inputs.out, mode, cache, validate, ahead=True))
+
     try:
-        validate = _schema_check(analysis.project.settings.kubernetes_version) if schemas else None
-        produced = produce(plan(analysis.resolved, analysis.code), inputs.out, mode, cache, sink, validate=validate)
+        try:
+            sink, analysis, _ = _pipeline(project, analyse_only=True, early=early)
+        except BaseException:
+            for s in started:
+                produce.abandon(s)
+            raise
+        if analysis is None:
+            for s in started:
+                produce.abandon(s)
+            return _report(sink, fmt, strict) or EXIT_INPUT
+        if not started:  # too small to fork early, or no fork: produce now
+            early(analysis.resolved, analysis.code)
+        produced = produce.finish(started[0], sink)
     except OSError as exc:  # a read-only or full disk: the environment's fault, not a bug
         _write_failed(exc, inputs.out, inputs.root, sink)
         return _report(sink, fmt, strict) or EXIT_INPUT

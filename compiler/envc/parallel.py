@@ -7,11 +7,13 @@ Falls back to one process where `os.fork` does not exist or the work is small.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
+import signal
 import traceback
 from collections.abc import Callable, Sequence
-from typing import TypeVar, cast
+from typing import Generic, TypeVar, cast
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -24,28 +26,75 @@ def workers() -> int:
     return max(1, min(os.cpu_count() or 1, 4))
 
 
+def shares(items: Sequence[T], jobs: int) -> list[Sequence[T]]:
+    """`jobs` interleaved shares: neighbours (often alike in cost) go to different workers."""
+    return [items[i::jobs] for i in range(jobs)]
+
+
+class Running(Generic[R]):
+    """Workers started by `fork_start`: collect their results, or cancel them."""
+
+    def __init__(self, children: list[tuple[int, int]]) -> None:
+        self.children = children
+
+    def collect(self) -> list[R]:
+        """Each worker's result, in share order; a worker's exception is raised here."""
+        results: list[R] = []
+        errors: list[BaseException] = []
+        children, self.children = self.children, []
+        for pid, fd in children:
+            with os.fdopen(fd, "rb") as fh:
+                data = fh.read()
+            os.waitpid(pid, 0)
+            status, payload = pickle.loads(data) if data else ("err", "a worker died without a result")
+            if status == "ok":
+                results.append(cast(R, payload))
+            elif isinstance(payload, BaseException):
+                errors.append(payload)
+            else:
+                errors.append(RuntimeError(f"a worker failed:\n{payload}"))
+        if errors:
+            raise errors[0]  # the worker's own exception (an OSError stays an OSError)
+        return results
+
+    def cancel(self) -> None:
+        """Stop every worker now and wait until it is gone (nothing it does outlives this call)."""
+        children, self.children = self.children, []
+        for pid, fd in children:
+            with contextlib.suppress(ProcessLookupError):  # it may have finished already
+                os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            os.close(fd)
+
+
+def can_fork() -> bool:
+    return hasattr(os, "fork")
+
+
+def fork_start(fn: Callable[[Sequence[T]], R], parts: Sequence[Sequence[T]]) -> Running[R]:
+    """Start one forked worker per share; the caller goes on meanwhile."""
+    running: Running[R] = Running([])
+    try:
+        for share in parts:
+            running.children.append(_spawn(fn, share))
+    except BaseException:
+        running.cancel()
+        raise
+    return running
+
+
 def fork_map(fn: Callable[[Sequence[T]], R], items: Sequence[T], jobs: int) -> list[R]:
     """[fn(share) for each of `jobs` interleaved shares of items], the first in this process."""
-    if jobs <= 1 or not hasattr(os, "fork"):
+    if jobs <= 1 or not can_fork():
         return [fn(items)]
-    shares = [items[i::jobs] for i in range(jobs)]
-    children = [_spawn(fn, share) for share in shares[1:]]
-    results = [fn(shares[0])]
-    errors: list[BaseException] = []
-    for pid, fd in children:
-        with os.fdopen(fd, "rb") as fh:
-            data = fh.read()
-        os.waitpid(pid, 0)
-        status, payload = pickle.loads(data) if data else ("err", "a worker died without a result")
-        if status == "ok":
-            results.append(cast(R, payload))
-        elif isinstance(payload, BaseException):
-            errors.append(payload)
-        else:
-            errors.append(RuntimeError(f"a worker failed:\n{payload}"))
-    if errors:
-        raise errors[0]  # the worker's own exception (an OSError stays an OSError)
-    return results
+    first, *rest = shares(items, jobs)
+    running = fork_start(fn, rest)
+    try:
+        mine = fn(first)
+    except BaseException:
+        running.cancel()
+        raise
+    return [mine, *running.collect()]
 
 
 def _spawn(fn: Callable[[Sequence[T]], R], share: Sequence[T]) -> tuple[int, int]:

@@ -4,7 +4,7 @@ the pipeline stops between phases when there are errors."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,14 +98,31 @@ def _add(sources: dict[str, Source], source: Source, sink: Sink) -> None:
                 (Related("first defined here", first.span),))
 
 
-def analyse(project: Project, sink: Sink) -> Analysis | None:
-    """Write rules and resolution, then the rules over resolved environments."""
+Early = Callable[[Resolved, Mapping[str, TaskCode]], None]
+
+
+def analyse(project: Project, sink: Sink, early: Early | None = None) -> Analysis | None:
+    """Resolution, the rules over written values, then the rules over resolved ones.
+
+    `early`, when given, is called with the resolution and the task code as soon as they are
+    known to be lowerable, before the rules run: a compile starts lowering on its workers
+    then, and drops that work if a rule fails.  The rules cannot change the resolution, and
+    what is reported is the same either way: a failing write rule still hides the entry
+    point diagnostics (phase order), so those wait in their own sink."""
     progress.note("checking")
-    run_write_rules(project, sink)
     resolved = resolve(project, sink)
+    code: dict[str, TaskCode] = {}
+    pending = Sink()
+    if not sink.has_errors:
+        code = read_tasks(resolved, pending)
+        if early is not None and not pending.has_errors:
+            early(resolved, code)
+    run_write_rules(project, sink)
     if sink.has_errors:
         return None
-    code = read_tasks(resolved, sink)
+    sink.items.extend(pending.items)
+    for file, text in pending.sources.items():
+        sink.sources.setdefault(file, text)
     if sink.has_errors:
         return None
     run_resolved_rules(Context(resolved, code), sink)
@@ -118,12 +135,13 @@ def build(analysis: Analysis, sink: Sink) -> list[Obj] | None:
     return None if sink.has_errors else objs
 
 
-def run(cwd: Path, explicit: str | None, sink: Sink, lower: bool = True) -> tuple[Analysis | None, list[Obj] | None]:
+def run(cwd: Path, explicit: str | None, sink: Sink, lower: bool = True,
+        early: Early | None = None) -> tuple[Analysis | None, list[Obj] | None]:
     """Everything up to the objects; (None, None) stops at the first phase with errors."""
     project = load_project(cwd, explicit, sink)
     if project is None or sink.has_errors:
         return None, None
-    analysis = analyse(project, sink)
+    analysis = analyse(project, sink, early)
     if analysis is None or not lower:
         return analysis, None
     return analysis, build(analysis, sink)

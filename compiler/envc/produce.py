@@ -29,7 +29,7 @@ from envc.emit import KUSTOMIZATION, header, is_generated, kustomization
 from envc.lower import Obj
 from envc.lower.build import KIND_ORDER, Plan, Unit, lower_units, report_collisions, units
 from envc.outdir import TMP_SUFFIX, Drift, unified_diff
-from envc.parallel import fork_map, workers
+from envc.parallel import Running, can_fork, fork_map, fork_start, shares, workers
 from envc.yamlout import dump
 
 PARALLEL_MIN_UNITS = 200  # below this, forking costs more than it saves
@@ -117,12 +117,12 @@ def unit_key(plan: Plan, unit: Unit) -> str:
     envs = plan.envs
     if unit[0] == "env":
         env = envs[unit[1]]
-        parts = [env.source.doc.file, str(plan.depths[env.name]), plan.hash_inputs.get(env.name, "")]
+        parts = [env.source.doc.file, str(plan.depths[env.name]), plan.hash_input(env.name)]
     else:
         inv = plan.resolved.invocations[unit[1]]
         task_env = plan.env_of_task.get(inv.task_fqn)
-        parts = [inv.doc.file, str(unit[1]), plan.step_inputs[unit[1]],
-                 plan.hash_inputs.get(task_env.name, "") if task_env else "",
+        parts = [inv.doc.file, str(unit[1]), plan.step_input(unit[1]),
+                 plan.hash_input(task_env.name) if task_env else "",
                  str(plan.depths.get(task_env.name, 0)) if task_env else ""]
     # kubernetes_version is not in §9.3's C but decides the output checks (SPEC §10)
     text = "\x00".join([__version__, plan.resolved.project.settings.kubernetes_version, unit[0], *parts])
@@ -204,9 +204,21 @@ def _stage(job: Job, path: str, data: bytes) -> None:
         os.close(fd)
 
 
-def produce(plan: Plan, out: Path, mode: str, cache: Cache, sink: Sink,
-            validate: Callable[[list[Obj], Sink], None] | None = None) -> Produced:
-    """Compare with or write `out`; on any error nothing is written."""
+@dataclass(slots=True)
+class Started:
+    """A production begun by `start`: its workers may be running already."""
+
+    job: Job
+    todo: list[Unit]
+    jobs: int
+    running: Running[list[UnitResult]] | None  # None: the units run in `finish`
+
+
+def start(plan: Plan, out: Path, mode: str, cache: Cache,
+          validate: Callable[[list[Obj], Sink], None] | None = None, *, ahead: bool = False) -> Started:
+    """Survey `out` and prepare the staging.  With `ahead`, every unit starts now in forked
+    workers while this process goes on (with the checks that cannot change the output:
+    if they fail, `abandon` stops the workers and removes what they staged)."""
     disk = survey(out, cache)
     # A new output directory is staged whole beside it and appears with one rename; an
     # existing one is updated file by file (each `<file>.envc-tmp`, then os.replace), so a
@@ -217,11 +229,38 @@ def produce(plan: Plan, out: Path, mode: str, cache: Cache, sink: Sink,
     job = Job(plan, out, mode, staging, disk, cache, validate=validate)
     todo = units(plan)
     jobs = workers() if len(todo) >= PARALLEL_MIN_UNITS else 1
+    running = None
+    if ahead and jobs > 1 and can_fork():
+        running = fork_start(lambda share: run_units(job, share), shares(todo, jobs))
+    return Started(job, todo, jobs, running)
+
+
+def abandon(started: Started) -> None:
+    """Stop the workers of a production that must not happen and remove what they staged."""
+    if started.running is None:
+        return  # nothing ran, nothing was staged
+    started.running.cancel()
+    _discard_all(started.job)
+
+
+def produce(plan: Plan, out: Path, mode: str, cache: Cache, sink: Sink,
+            validate: Callable[[list[Obj], Sink], None] | None = None) -> Produced:
+    """Compare with or write `out`; on any error nothing is written."""
+    return finish(start(plan, out, mode, cache, validate), sink)
+
+
+def finish(started: Started, sink: Sink) -> Produced:
+    """Collect every unit, check collisions, and commit the staged files (or, on any error, none)."""
+    job, mode, cache, disk = started.job, started.job.mode, started.job.cache, started.job.disk
     try:
-        results = [r for share in fork_map(lambda share: run_units(job, share), todo, jobs) for r in share]
+        if started.running is not None:
+            parts = started.running.collect()
+        else:
+            parts = fork_map(lambda share: run_units(job, share), started.todo, started.jobs)
     except BaseException:
         _discard_all(job)  # nothing half-written stays behind, whatever failed
         raise
+    results = [r for share in parts for r in share]
     for r in results:
         sink.items.extend(r.diagnostics)
     files = sorted((f for r in results for f in r.files), key=lambda f: f.order)
@@ -238,8 +277,8 @@ def produce(plan: Plan, out: Path, mode: str, cache: Cache, sink: Sink,
         except BaseException:
             _discard_all(job)
             raise
-        if validate is None:  # the schema diagnostics of --validate must not be replayed later
-            cache.record(results, kfile, out)
+        if job.validate is None:  # the schema diagnostics of --validate must not be replayed later
+            cache.record(results, kfile, job.out)
     return Produced(drift, len(files) + 1, sum(r.reused for r in results))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from envc import codes
 from envc.checks.depends import depth
@@ -19,7 +19,7 @@ from envc.explain import Memo, invocation_entry
 from envc.lower import Obj
 from envc.lower.reusable import pool_objects
 from envc.lower.tasks import PodCache, task_pod_template
-from envc.model import Invocation, Resolved, ResolvedEnv, TaskCode, Value
+from envc.model import Invocation, Resolved, ResolvedEnv, ResolvedTask, TaskCode, Value
 from envc.normalize import reusable
 from envc.values.names import k8s
 from envc.version import canonical_json, env_version, hash_input
@@ -29,37 +29,59 @@ KIND_ORDER = ("PodTemplate", "Deployment", "Service", "HorizontalPodAutoscaler",
 
 @dataclass(frozen=True, slots=True)
 class Plan:
+    """What lowering needs besides the resolution, shared read-only by every unit.
+
+    The §9.3 hash of an environment (its version, and the digest that keys its unit in the
+    cache) is computed on first use, by the process that lowers the unit: forked workers
+    share the hashing instead of waiting for one process to hash every environment."""
+
     resolved: Resolved
     code: Mapping[str, TaskCode]
     depths: Mapping[str, int]
-    versions: Mapping[str, str]
     env_of_task: Mapping[str, ResolvedEnv]
-    hash_inputs: Mapping[str, str]  # environment -> sha256 of C (SPEC §9.3) and what else shapes its files
-    step_inputs: tuple[str, ...]  # Workflow step -> sha256 of its resolved fields and templates
+    tasks: Mapping[str, ResolvedTask]
     envs: tuple[ResolvedEnv, ...] = ()  # the environments in unit order ("env", i)
+    memo: Memo = field(default_factory=dict)  # explain entries by Value identity (per process)
+    hashes: dict[str, tuple[str, str]] = field(default_factory=dict)  # env -> (version, digest)
+    steps: dict[int, str] = field(default_factory=dict)  # step index -> digest
+
+    def version(self, env: str) -> str:
+        return self._hash(env)[0]
+
+    def hash_input(self, env: str) -> str:
+        """sha256 of C (SPEC §9.3) and of what else shapes the environment's files."""
+        return self._hash(env)[1]
+
+    def _hash(self, name: str) -> tuple[str, str]:
+        known = self.hashes.get(name)
+        if known is None:  # C is large: keep only its digests, never the text
+            env = self.resolved.environments[name]
+            settings = self.resolved.project.settings
+            c = hash_input(env, self.code, settings, self.memo)
+            known = self.hashes[name] = (
+                env_version(c, settings),
+                _digest(c, _templates_of([env.fields, *(t.fields for t in env.tasks)], self.resolved)),
+            )
+        return known
+
+    def step_input(self, index: int) -> str:
+        """sha256 of a Workflow step's resolved fields and the pod templates it names."""
+        known = self.steps.get(index)
+        if known is None:
+            inv = self.resolved.invocations[index]
+            entry = invocation_entry(inv, self.tasks, self.resolved.project.settings, with_from=False, memo=self.memo)
+            known = self.steps[index] = _digest(canonical_json(entry), _templates_of([inv.fields], self.resolved))
+        return known
 
 
 Unit = tuple[str, int]  # ("env", index into environments) or ("step", index into invocations)
 
 
 def plan(resolved: Resolved, code: Mapping[str, TaskCode]) -> Plan:
-    settings = resolved.project.settings
     envs = resolved.environments
-    memo: Memo = {}
-    versions: dict[str, str] = {}
-    inputs: dict[str, str] = {}
-    for name, env in envs.items():  # C is large: keep only its digests, never all the texts
-        c = hash_input(env, code, settings, memo)
-        versions[name] = env_version(c, settings)
-        inputs[name] = _digest(c, _templates_of([env.fields, *(t.fields for t in env.tasks)], resolved))
     env_of = {t.fqn: e for e in envs.values() for t in e.tasks}
     tasks = {t.fqn: t for e in envs.values() for t in e.tasks}
-    steps = tuple(
-        _digest(canonical_json(invocation_entry(i, tasks, settings, with_from=False, memo=memo)),
-                _templates_of([i.fields], resolved))
-        for i in resolved.invocations
-    )
-    return Plan(resolved, code, depth(envs), versions, env_of, inputs, steps, tuple(envs.values()))
+    return Plan(resolved, code, depth(envs), env_of, tasks, tuple(envs.values()))
 
 
 def _digest(c: str, templates: str) -> str:
@@ -116,14 +138,14 @@ def _app_env(p: Plan, env: ResolvedEnv, sink: Sink) -> list[Obj]:
     source, wave = env.source.doc.file, p.depths[env.name]
     from envc.lower.apps import app_objects  # only projects with apps pay for importing it
 
-    manifests = app_objects(env, p.versions[env.name], source, wave, p.resolved.templates, settings, sink)
+    manifests = app_objects(env, p.version(env.name), source, wave, p.resolved.templates, settings, sink)
     return [Obj(k8s(env.name), m["kind"], m["metadata"]["name"], source, m, wave, (0, wave, env.name), 0,
                 env.source.span) for m in manifests]
 
 
 def _task_env(p: Plan, env: ResolvedEnv, sink: Sink) -> list[Obj]:
     settings = p.resolved.project.settings
-    source, wave, version = env.source.doc.file, p.depths[env.name], p.versions[env.name]
+    source, wave, version = env.source.doc.file, p.depths[env.name], p.version(env.name)
     group = (0, wave, env.name)
     if reusable(env.fields["reusable"].value) is not None:
         manifests = pool_objects(env, version, source, wave, p.resolved.templates, settings, sink)
@@ -155,7 +177,7 @@ def lower_step(p: Plan, inv: Invocation, index: int, sink: Sink) -> list[Obj]:
     name = k8s(f"{inv.workflow}-{inv.step}")
     m = task_pod_template(
         name=name, env=env.name, task_key=task_key, fqn=inv.task_fqn, fields=inv.fields,
-        code=p.code[inv.task_fqn], version=p.versions[env.name], source=source, wave=wave,
+        code=p.code[inv.task_fqn], version=p.version(env.name), source=source, wave=wave,
         templates=p.resolved.templates, settings=settings, sink=sink,
         extra_labels={"envc.dev/workflow": k8s(inv.workflow), "envc.dev/step": k8s(inv.step)},
     )

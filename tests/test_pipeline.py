@@ -1,0 +1,75 @@
+"""The phase order of compiler/envc/pipeline.py, and its `early` hook: a compile starts
+lowering as soon as the resolution is known to be lowerable, before the rules run, and
+what is reported is the same as without the hook."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from envc import pipeline
+from envc.diagnostics import Sink
+from projectcopy import copy_project
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    p = tmp_path / "proj"
+    copy_project(REPO / "examples" / "ml-platform", p)
+    return p
+
+
+def analyse(project: Path, monkeypatch: pytest.MonkeyPatch, hook: bool) -> tuple[list[str], list[str]]:
+    """(the order of events, the diagnostics as `file:line:col code`)."""
+    events: list[str] = []
+    real = pipeline.run_write_rules
+
+    def rules(project: object, sink: Sink) -> None:
+        events.append("write rules")
+        real(project, sink)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "run_write_rules", rules)
+    sink = Sink()
+    loaded = pipeline.load_project(project, None, sink)
+    assert loaded is not None
+    early = (lambda resolved, code: events.append(f"early {len(resolved.environments)} {len(code)}")) if hook else None
+    pipeline.analyse(loaded, sink, early)
+    return events, [f"{d.span} {d.code.id}" for d in sink.sorted()]
+
+
+def edit(project: Path, file: str, old: str, new: str) -> None:
+    f = project / "envs" / file
+    assert old in f.read_text()
+    f.write_text(f.read_text().replace(old, new))
+
+
+def test_lowering_may_start_before_the_rules(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    events, diags = analyse(project, monkeypatch, hook=True)
+    assert events[0].startswith("early ") and events[1] == "write rules"
+    assert events[0] != "early 0 0" and diags == []
+
+
+def test_not_when_resolution_fails(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    edit(project, "etl.yaml", "extends: base", "extends: nowhere")
+    events, diags = analyse(project, monkeypatch, hook=True)
+    assert events == ["write rules"]
+    assert diags == analyse(project, monkeypatch, hook=False)[1] and diags
+
+
+def test_not_when_an_entry_point_is_missing(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    edit(project, "etl.yaml", "module: pipelines.etl", "module: pipelines.nowhere")
+    events, diags = analyse(project, monkeypatch, hook=True)
+    assert events == ["write rules"]
+    assert diags == analyse(project, monkeypatch, hook=False)[1] and diags
+
+
+def test_a_failing_write_rule_still_hides_entry_point_errors(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Phase order as before the hook: write-rule errors stop the run before entry points are reported."""
+    edit(project, "etl.yaml", "module: pipelines.etl", "module: pipelines.nowhere")
+    edit(project, "base.yaml", "    timeout: 30m", "    timeout: soon")
+    _, diags = analyse(project, monkeypatch, hook=True)
+    assert {d.split()[1] for d in diags} == {"E515"}
+    assert diags == analyse(project, monkeypatch, hook=False)[1]
