@@ -18,7 +18,8 @@ from envc.lower.build import lower
 from envc.model import Project, Resolved, Source, TaskCode
 from envc.project import PROJECT_FILE, find_project_file, relpath, settings_from, source_files
 from envc.resolve import resolve
-from envc.schema import check_document, check_kind, check_project
+from envc.schema import check_project
+from envc.sources import load_files
 
 
 class NoProject(Exception):
@@ -73,18 +74,13 @@ def _project_doc(pfile: Path, sink: Sink) -> Document | None:
 
 def _sources(root: Path, files: list[Path], sink: Sink) -> dict[str, Source]:
     sources: dict[str, Source] = {}
-    for f in files:
-        rel = relpath(f, root)
-        text = read_source(str(f), rel, sink)
+    for rel, text, docs in load_files(root, files, sink):
         if text is None:
             continue
         sink.sources[rel] = text
-        for doc in load_documents(text, rel, sink):
-            kind = check_kind(doc, sink)
-            if kind is None:
-                continue
-            check_document(doc, kind, sink)
-            _add(sources, Source(kind, str(doc.data.get("name")), doc), sink)  # type: ignore[arg-type]
+        for doc, kind in docs:
+            if kind is not None:
+                _add(sources, Source(kind, str(doc.data.get("name")), doc), sink)  # type: ignore[arg-type]
     return sources
 
 
