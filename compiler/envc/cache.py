@@ -62,18 +62,22 @@ class Cache:
         units: dict[str, list[FileRecord]] = {}
         diags: dict[str, list[dict[str, Any]]] = {}
         for r in results:
-            units[r.key] = [_stat(out, f.path, f.sha, f.order, f.identity, f.origin) for f in r.files]
+            units[r.key] = [_stat(out, f.path, f.sha, f.order, f.identity, f.origin, f.stat) for f in r.files]
             if r.diagnostics:
                 diags[r.key] = diagnostics_to_json(r.diagnostics)
         self.units, self.unit_diagnostics = units, diags
         self.files = {rec.path: rec for recs in units.values() for rec in recs}
-        self.files[kfile.path] = _stat(out, kfile.path, kfile.sha, (), (), None)
+        self.files[kfile.path] = _stat(out, kfile.path, kfile.sha, (), (), None, kfile.stat)
 
 
-def _stat(out: Path, path: str, sha: str, order: tuple[Any, ...], identity: tuple[Any, ...], origin: Span | None) -> FileRecord:
-    st = os.stat(out / path)
+def _stat(out: Path, path: str, sha: str, order: tuple[Any, ...], identity: tuple[Any, ...], origin: Span | None,
+          known: tuple[int, int] | None) -> FileRecord:
+    """The record of a file in place; `known` is (size, mtime_ns) as the worker that wrote it saw it."""
+    if known is None:
+        st = os.stat(out / path)
+        known = (st.st_size, st.st_mtime_ns)
     where = (origin.file, origin.line, origin.col) if origin is not None else None
-    return FileRecord(path, sha, st.st_size, st.st_mtime_ns, order, identity, where)
+    return FileRecord(path, sha, known[0], known[1], order, identity, where)
 
 
 def cache_file(root: Path, out: Path) -> Path:

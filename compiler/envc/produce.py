@@ -46,6 +46,7 @@ class Emitted:
     sha: str
     status: str  # same | new | changed
     diff: str | None = None
+    stat: tuple[int, int] | None = None  # (size, mtime_ns) of the file once in place, when known
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +162,8 @@ def _reusable(job: Job, key: str) -> UnitResult | None:
         if job.disk.stats.get(rec.path) != (rec.size, rec.mtime_ns) or rec.path not in job.disk.generated:
             return None
         origin = Span(*rec.origin) if rec.origin else None
-        files.append(Emitted(rec.path, tuple(rec.order), tuple(rec.identity), origin, rec.sha, "same"))
+        files.append(Emitted(rec.path, tuple(rec.order), tuple(rec.identity), origin, rec.sha, "same",
+                             stat=(rec.size, rec.mtime_ns)))
     diags = tuple(diagnostics_from_json(job.cache.unit_diagnostics.get(key, [])))
     return UnitResult(key, tuple(files), diags, reused=True)
 
@@ -170,11 +172,10 @@ def _emit(job: Job, o: Obj, want_diff: bool) -> Emitted:
     data = (header(o.source) + dump(o.manifest)).encode("utf-8")
     sha = hashlib.sha256(data).hexdigest()
     status, diff = _compare(job, o.path, data, sha, want_diff)
-    if status != "same" and job.mode == "write":
-        _stage(job, o.path, data)
+    stat = _stage(job, o.path, data) if status != "same" and job.mode == "write" else job.disk.stats.get(o.path)
     identity = (o.api_group, o.kind, o.manifest["metadata"].get("namespace"), o.name)
     order = (o.group_order, o.step_index, KIND_ORDER.index(o.kind), o.name)
-    return Emitted(o.path, order, identity, o.origin, sha, status, diff)
+    return Emitted(o.path, order, identity, o.origin, sha, status, diff, stat)
 
 
 def _compare(job: Job, path: str, data: bytes, sha: str, want_diff: bool) -> tuple[str, str | None]:
@@ -189,7 +190,8 @@ def _compare(job: Job, path: str, data: bytes, sha: str, want_diff: bool) -> tup
     return "changed", unified_diff(path, old, data) if want_diff else None
 
 
-def _stage(job: Job, path: str, data: bytes) -> None:
+def _stage(job: Job, path: str, data: bytes) -> tuple[int, int]:
+    """Write `data` where it is staged; (size, mtime_ns), which moving it into place keeps."""
     target = (job.staging / path) if job.staging is not None else (job.out / (path + TMP_SUFFIX))
     parent = target.parent
     if parent not in job.made:  # one mkdir per directory, not per file
@@ -200,8 +202,10 @@ def _stage(job: Job, path: str, data: bytes) -> None:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view):]
+        st = os.fstat(fd)
     finally:
         os.close(fd)
+    return st.st_size, st.st_mtime_ns
 
 
 @dataclass(slots=True)
@@ -287,8 +291,10 @@ def _kustomization(job: Job, paths: list[str]) -> Emitted:
     sha = hashlib.sha256(data).hexdigest()
     status, diff = _compare(job, KUSTOMIZATION, data, sha, job.mode == "check")
     if status != "same" and job.mode == "write":
-        _stage(job, KUSTOMIZATION, data)
-    return Emitted(KUSTOMIZATION, (), (), None, sha, status, diff)
+        stat: tuple[int, int] | None = _stage(job, KUSTOMIZATION, data)
+    else:
+        stat = job.disk.stats.get(KUSTOMIZATION)
+    return Emitted(KUSTOMIZATION, (), (), None, sha, status, diff, stat)
 
 
 def _drift(files: list[Emitted], disk: OnDisk) -> Drift:
