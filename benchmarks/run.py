@@ -255,6 +255,24 @@ def envc_source(envc: str) -> str:
     return f"{pkg} at commit {head}" + (" with uncommitted changes" if dirty else "")
 
 
+def compile_bytecode(envc: str) -> str:
+    """Write the envc package's bytecode (`compileall`), as pip does when it installs a package.
+
+    An editable install imports envc from the source tree, where the interpreter writes
+    `__pycache__` on first import, unless PYTHONDONTWRITEBYTECODE is set (it is on some CI
+    machines and sandboxes): then every run would compile every module again (~60 ms),
+    which no installed envc does.  compileall writes the files whatever that variable says."""
+    py = Path(envc).parent / "python"
+    py_exe = str(py if py.exists() else sys.executable)
+    try:
+        pkg = subprocess.run([py_exe, "-c", "import envc, os; print(os.path.dirname(envc.__file__))"],
+                             capture_output=True, text=True, timeout=60, check=True).stdout.strip()
+        subprocess.run([py_exe, "-m", "compileall", "-q", pkg], capture_output=True, timeout=300, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return "not compiled (compileall failed): cold starts include compiling"
+    return f"compiled with compileall ({pkg}); PYTHONDONTWRITEBYTECODE={os.environ.get('PYTHONDONTWRITEBYTECODE', 'unset')}"
+
+
 def cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -433,6 +451,7 @@ def main(argv: list[str] | None = None) -> int:
     if not envc:
         sys.exit("run.py: no envc console script found: pass --envc PATH")
     envc = os.path.abspath(envc)
+    bytecode = compile_bytecode(envc)
     work = Path(a.work).resolve()
     work.mkdir(parents=True, exist_ok=True)
     pkl = ensure_pkl(work) if a.pkl else None
@@ -448,6 +467,7 @@ def main(argv: list[str] | None = None) -> int:
         "envc": f"{envc}: {version_of([envc, '--version'])}; ENVC_JOBS unset (default: min(cpu_count, 4) "
                 f"= {min(os.cpu_count() or 1, 4)} processes)",
         "envc source": envc_source(envc),
+        "envc bytecode": bytecode,
         "pkl": version_of([pkl, "--version"]) if pkl else "not measured (pass --pkl)",
         "workload": f"benchmarks/workload.py, seed {a.seed}, " + ("`version: null` (hashed)" if a.hash
                                                                    else "`version: bench-1`"),
