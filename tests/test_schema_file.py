@@ -1,10 +1,12 @@
 """schemas/envc.schema.json: a valid draft 2020-12 schema that accepts the SPEC's examples and
 rejects what the SPEC calls errors of shape.
 
-Documents are validated as the compiler does it (envc.schema): with jsonschema-rs, against
-`{"$schema": ..., "$defs": <the schema's $defs>, "$ref": "#/$defs/<Kind>"}`. Every case is also
-run through the reference implementation (jsonschema), so a pattern that the two regex dialects
-read differently shows up here.
+Documents are validated with jsonschema-rs against
+`{"$schema": ..., "$defs": <the schema's $defs>, "$ref": "#/$defs/<Kind>"}`; the compiler
+(envc.schema) refers to the same definitions through a jsonschema-rs Registry holding the schema,
+and reports exactly the same errors (test_the_compiler_reports_the_same_errors).  Every case is
+also run through the reference implementation (jsonschema), so a pattern that the two regex
+dialects read differently shows up here.
 """
 
 from __future__ import annotations
@@ -105,6 +107,12 @@ def test_file_is_formatted() -> None:
     assert "\t" not in text and "\r" not in text
     assert json.loads(text) == schema()
     assert all((len(line) - len(line.lstrip(" "))) % 2 == 0 for line in text.splitlines())
+
+
+def test_the_compiler_reads_this_file() -> None:
+    from envc.schema import schema_text
+
+    assert schema_text() == SCHEMA_PATH.read_text("utf-8")  # `envc schema` prints it unchanged
 
 
 def test_required_definitions_exist() -> None:
@@ -782,6 +790,18 @@ def test_invalid_document(name: str, kind: str, document: Any) -> None:
     assert errors(kind, document), f"{name} should be rejected"
     if kind in KINDS:
         assert not jsonschema_rs.validator_for(schema()).is_valid(document)
+
+
+@pytest.mark.parametrize(("name", "kind", "document"), VALID + INVALID, ids=[c[0] for c in VALID + INVALID])
+def test_the_compiler_reports_the_same_errors(name: str, kind: str, document: Any) -> None:
+    from envc.schema import _validator
+
+    def found(validator: Any) -> list[tuple[list[Any], list[Any], str, str]]:
+        return [(list(e.instance_path), list(e.schema_path), type(e.kind).__name__, e.message)
+                for e in validator.iter_errors(document)]
+
+    pointer = f"#/$defs/{kind}"
+    assert found(_validator(pointer)) == found(rs_validator(pointer))
 
 
 @pytest.mark.parametrize(

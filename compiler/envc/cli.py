@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import gc
 import sys
-import traceback
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from envc import __version__
+
+if TYPE_CHECKING:  # pathlib is imported where it is used: `envc --help` does not need it
+    from pathlib import Path
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -118,6 +119,8 @@ def fmt_command(paths: tuple[str, ...], check: bool, project: str | None) -> Non
 @click.option("--domain", default="development", show_default=True, help="The Flyte domain.")
 def init(directory: str, name: str | None, domain: str) -> None:
     """A new project in DIRECTORY with one example of each kind."""
+    from pathlib import Path
+
     from envc.init import InitError, create
 
     def run() -> int:
@@ -149,6 +152,8 @@ def _finish(run: Callable[[], int]) -> NoReturn:
     except click.exceptions.ClickException:
         raise
     except Exception:  # a bug: the only case with a traceback (SPEC §11.1)
+        import traceback  # only here: it pulls in textwrap, linecache and tokenize
+
         traceback.print_exc()
         click.echo(f"envc {__version__}: internal error; please report it with the traceback above.", err=True)
         sys.exit(EXIT_INTERNAL)
@@ -156,4 +161,6 @@ def _finish(run: Callable[[], int]) -> NoReturn:
 
 
 def cwd() -> Path:
+    from pathlib import Path
+
     return Path.cwd()

@@ -11,8 +11,8 @@ from __future__ import annotations
 import ast
 import hashlib
 import re
-from dataclasses import dataclass
 from pathlib import Path as FsPath
+from typing import NamedTuple
 
 from envc import codes
 from envc.diagnostics import Related, Sink, Span
@@ -23,8 +23,7 @@ from envc.model import Resolved, ResolvedEnv, ResolvedTask, TaskCode, Value
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
-@dataclass(frozen=True, slots=True)
-class _Module:
+class _Module(NamedTuple):
     name: str
     file: str
     sha256: str

@@ -4,16 +4,14 @@ default (as written), and how `!append` identifies its items (SPEC §4.2, §5.2)
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from envc.values.secret_ref import derived_env_var
 
 TASK, APP = "TaskEnvironment", "AppEnvironment"
 
 
-@dataclass(frozen=True, slots=True)
-class Field:
+class Field(NamedTuple):
     name: str
     kinds: frozenset[str]
     env: bool  # settable on the environment (and by extends/defaults)

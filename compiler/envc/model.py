@@ -1,4 +1,4 @@
-"""Frozen records passed between phases.
+"""Frozen records passed between phases (NamedTuples, for a fast import: see diagnostics.py).
 
 Provenance is first-class: every resolved field is a `Value` that knows which
 document and YAML path wrote it (`origin`), which writers a `!merge`/`!append`
@@ -9,8 +9,7 @@ combined (`merged_from`), and which inherited writes it replaced (`replaced`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from envc.diagnostics import Span
 from envc.load import Document, Path
@@ -20,8 +19,7 @@ Tier = Literal["invocation", "task", "environment", "project", "default"]
 Kind = Literal["TaskEnvironment", "AppEnvironment", "PodTemplate", "Workflow"]
 
 
-@dataclass(frozen=True, slots=True)
-class Origin:
+class Origin(NamedTuple):
     """Who wrote a value: a tier, and for written values the document and YAML path."""
 
     tier: Tier
@@ -46,8 +44,7 @@ class Origin:
 DEFAULT = Origin("default")
 
 
-@dataclass(frozen=True, slots=True)
-class Value:
+class Value(NamedTuple):
     """A resolved field: the value as written (numbers as their source text where
     the field is emitted as text), after the §4.2 tags were applied."""
 
@@ -64,8 +61,7 @@ class Value:
         return self.origin.sub(key)
 
 
-@dataclass(frozen=True, slots=True)
-class Source:
+class Source(NamedTuple):
     """A named document of the project, with its kind."""
 
     kind: Kind
@@ -77,8 +73,7 @@ class Source:
         return self.doc.span(("name",))
 
 
-@dataclass(frozen=True, slots=True)
-class TaskCode:
+class TaskCode(NamedTuple):
     """What the Python source says about a task (SPEC §5.3), read with `ast`."""
 
     module: str
@@ -88,8 +83,7 @@ class TaskCode:
     sha256: str
 
 
-@dataclass(frozen=True, slots=True)
-class ResolvedTask:
+class ResolvedTask(NamedTuple):
     key: str
     fqn: str
     doc: Document
@@ -98,8 +92,7 @@ class ResolvedTask:
     code: TaskCode | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ResolvedEnv:
+class ResolvedEnv(NamedTuple):
     kind: Kind
     name: str
     source: Source
@@ -111,8 +104,7 @@ class ResolvedEnv:
         return self.fields[name].value
 
 
-@dataclass(frozen=True, slots=True)
-class Invocation:
+class Invocation(NamedTuple):
     workflow: str
     step: str
     task_fqn: str
@@ -121,8 +113,7 @@ class Invocation:
     fields: Mapping[str, Value]
 
 
-@dataclass(frozen=True, slots=True)
-class Project:
+class Project(NamedTuple):
     """The loaded, schema-valid project: settings and named documents."""
 
     root: str
@@ -132,9 +123,8 @@ class Project:
     files: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Resolved:
+class Resolved(NamedTuple):
     project: Project
     environments: Mapping[str, ResolvedEnv]
     templates: Mapping[str, Source]
-    invocations: tuple[Invocation, ...] = field(default=())
+    invocations: tuple[Invocation, ...] = ()

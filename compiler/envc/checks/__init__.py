@@ -12,16 +12,14 @@ Two kinds of rule:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from envc.diagnostics import Sink
 from envc.load import Document, Path
 from envc.model import Project, Resolved, TaskCode
 
 
-@dataclass(frozen=True, slots=True)
-class Write:
+class Write(NamedTuple):
     """One place a field is written."""
 
     doc: Document
@@ -42,8 +40,7 @@ class Write:
         return data
 
 
-@dataclass(frozen=True, slots=True)
-class Context:
+class Context(NamedTuple):
     resolved: Resolved
     code: dict[str, TaskCode]  # task FQN -> what its Python source says
 

@@ -8,12 +8,10 @@ at the authored location of the value that caused them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Obj:
+class Obj(NamedTuple):
     """One emitted object and where it goes."""
 
     env: str  # the directory name: k8s(<environment or workflow>)
