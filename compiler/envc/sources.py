@@ -17,7 +17,6 @@ from pathlib import Path
 
 from envc.diagnostics import Diagnostic, Sink
 from envc.load import Document, load_documents, read_source
-from envc.parallel import can_fork, fork_start, shares, workers
 from envc.project import relpath
 from envc.schema import check_document, check_kind
 
@@ -28,8 +27,12 @@ Loaded = tuple[str, str | None, list[tuple[Document, str | None]]]  # (file, tex
 
 def load_files(root: Path, files: Sequence[Path], sink: Sink) -> list[Loaded]:
     """Every file's text and documents with their kind (None: not a known kind), in file order."""
-    jobs = workers() if _size(files) >= PARALLEL_MIN_BYTES else 1
-    if jobs <= 1 or len(files) < 2 or not can_fork():
+    if len(files) < 2 or _size(files) < PARALLEL_MIN_BYTES:
+        return load_share(root, files, sink)
+    from envc.parallel import can_fork, fork_start, shares, workers  # pickle & co.: not for small projects
+
+    jobs = workers()
+    if jobs <= 1 or not can_fork():
         return load_share(root, files, sink)
     first, *rest = shares(files, jobs)
     running = fork_start(lambda share: _packed(root, share), rest)
