@@ -186,3 +186,42 @@ def test_app_port_and_a_template_port_with_the_same_name(tmp_path: Path) -> None
     diags = [d for d in diagnose(tmp_path, text, "apps:\n  target: kubernetes\nruntime:\n  app_raw_data_path: s3://b/r\n")]
     assert brief(diags) == [f"E904 duplicate-in-pod {where(text, 'http, containerPort')}"]
     assert [str(r.span) for r in diags[0].related] == [where(text, "{port")]
+
+
+def test_the_same_resources_in_two_containers_are_reported_for_each(tmp_path: Path) -> None:
+    """The problems of a set of requests and limits are worked out once (`_resource_problems`);
+    each container still gets its own diagnostic, with its own name and lines."""
+    res = "resources: {requests: {cpu: '2'}, limits: {cpu: '1'}}"
+    text = env_with_template(f"containers:\n  - name: primary\n  - {{name: one, image: b, {res}}}\n"
+                             f"  - {{name: two, image: b, {res}}}\n")
+    diags = diagnose(tmp_path, text)
+    assert brief(diags) == [f"E502 request-exceeds-limit {where(text, quote('2'), n)}" for n in (0, 1)]
+    assert [d.message.split(" requests")[0] for d in diags] == ["container `one`", "container `two`"]
+    assert [str(r.span) for d in diags for r in d.related] == [where(text, quote("1"), n) for n in (0, 1)]
+
+
+def test_a_secret_env_var_clash_points_at_its_own_secret_after_a_mounted_one(tmp_path: Path) -> None:
+    """Mounted secrets make no env var: the clashing secret is still named by its own index."""
+    text = ("kind: TaskEnvironment\nname: a\nenv_vars: {GITHUB_TOKEN: x}\nsecrets:\n"
+            "  - {key: cert, group: tls, mount: /etc/tls}\n  - {key: token, group: github}\n"
+            "tasks:\n  f:\n    entrypoint: pipelines/jobs.py:f\n")
+    [d] = diagnose(tmp_path, text)
+    assert (d.code.id, str(d.span), d.message) == ("E505", where(text, "{key: token"), "env var `GITHUB_TOKEN` is set twice")
+    assert [str(r.span) for r in d.related] == [where(text, "x}")]
+
+
+def test_label_pairs_known_valid_are_typed() -> None:
+    """Valid label pairs are remembered, but only pairs of strings: 10**20 is a valid label
+    value ("100000000000000000000"), the float equal to it is not ("1e+20")."""
+    ok = deployment({}, {})
+    ok["metadata"] = {"name": "a", "namespace": "t", "labels": {"n": 10**20}}
+    bad = deployment({}, {}, name="b")
+    bad["metadata"] = {"name": "b", "namespace": "t", "labels": {"n": 1e20}}
+    assert messages([obj(ok)]) == []
+    assert [m.split(": ", 2)[2] for m in messages([obj(bad)])] == [
+        "metadata.labels: label value '1e+20' is invalid: use letters, digits, '-', '_' and '.', "
+        "starting and ending alphanumeric"]
+    again = deployment({}, {}, name="c")
+    again["metadata"] = {"name": "c", "namespace": "t", "labels": {"team": "ml", "x": "not ok!"}}
+    messages([obj(deployment({}, {"team": "ml"}, name="d"))])  # "team: ml" is now known valid
+    assert len(messages([obj(again)])) == 1

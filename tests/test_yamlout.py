@@ -28,10 +28,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 try:
-    from envc.yamlout import dump
+    from envc.yamlout import Memo, dump
 except ImportError:  # pragma: no cover - package not installed: use the source tree
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "compiler"))
-    from envc.yamlout import dump
+    from envc.yamlout import Memo, dump
 
 
 # --------------------------------------------------------------------------- readers
@@ -491,3 +491,44 @@ def test_round_trip_yaml11_yaml12_go(obj: dict[str, Any]) -> None:
 @given(_texts)
 def test_any_string_round_trips_as_value_key_and_item(s: str) -> None:
     _assert_round_trips({"k": s, s: [s, {s: s}]})
+
+
+# --------------------------------------------------------------------------- memo (a batch of objects)
+
+
+def test_a_memo_gives_the_same_bytes_as_none() -> None:
+    """Lowering shares subtrees between the objects of a unit (the tasks of an environment
+    share one pod); with a memo a shared sequence is written once and copied after that,
+    and the bytes must not change, wherever it sits: at another indentation, in a sequence,
+    or twice in one object."""
+    env = [{"name": "A", "value": "1"}, {"name": "B", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}]
+    drop = ["ALL"]
+    first = {"apiVersion": "v1", "kind": "PodTemplate", "metadata": {"name": "a"},
+             "template": {"spec": {"containers": [{"name": "p", "env": env, "args": drop}]}}}
+    second = {"apiVersion": "v1", "kind": "PodTemplate", "metadata": {"name": "b", "env": env},
+              "template": {"spec": {"containers": [{"name": "p", "env": env, "x": [env, {"env": env}]}]}},
+              "data": {"env": env, "again": env, "drop": drop}}
+    batch = [first, second, first, {"env": env}]
+    memo = Memo()
+    assert [dump(o, memo=memo) for o in batch] == [dump(o) for o in batch]
+    assert dump({"env": env}, top_level=False, memo=memo) == dump({"env": env}, top_level=False)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_documents, _documents)
+def test_a_memo_gives_the_same_bytes_for_any_shared_subtrees(a: dict[str, Any], b: dict[str, Any]) -> None:
+    lists = [v for v in a.values() if isinstance(v, list)]
+    shared = {**b, "a": a, "deep": {"x": {"y": a, "lists": lists}}, "items": [a, lists, *lists]}
+    batch = [a, shared, a, shared]
+    memo = Memo()
+    assert [dump(o, memo=memo) for o in batch] == [dump(o) for o in batch]
+
+
+def test_key_sets_in_any_insertion_order_share_no_layout_by_mistake() -> None:
+    """The writer remembers the key order of each key set as its dict holds it: dicts with
+    the same keys in another order, or with one more key, are laid out on their own."""
+    assert dump({"m": {"b": 1, "name": 2, "a": 3}}) == "m:\n  name: 2\n  a: 3\n  b: 1\n"
+    assert dump({"m": {"a": 3, "b": 1, "name": 2}}) == "m:\n  name: 2\n  a: 3\n  b: 1\n"
+    assert dump({"m": {"a": 3, "b": 1}}) == "m:\n  a: 3\n  b: 1\n"
+    assert dump({"m": {"a": 3, "b": 1, "c": [{"name": "x", "a": True}]}}) == (
+        "m:\n  a: 3\n  b: 1\n  c:\n    - name: x\n      a: true\n")

@@ -66,8 +66,9 @@ import json
 import re
 from collections.abc import Mapping
 from functools import lru_cache
+from typing import Any
 
-__all__ = ["dump"]
+__all__ = ["Memo", "dump"]
 
 _TOP_KEYS: tuple[str, ...] = ("apiVersion", "kind", "metadata", "spec", "template", "data")
 _TOP_KEY_SET = frozenset(_TOP_KEYS)
@@ -154,7 +155,7 @@ def _needs_quotes(s: str) -> bool:
     return _looks_typed(s)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def _inline(s: str) -> str:
     """The single-line form of ``s`` (plain if safe, else double-quoted)."""
     if "\n" in s or _needs_quotes(s):
@@ -197,18 +198,6 @@ def _emit_literal(lit: _Literal, pad: str, out: list[str]) -> None:
         out.append((pad + "\n") * keep)
 
 
-@lru_cache(maxsize=65536)
-def _after_key(s: str) -> str:
-    """``: value`` and the line break, for a string written after a mapping key."""
-    return ": " + _inline(s) + "\n"
-
-
-@lru_cache(maxsize=65536)
-def _after_lead(s: str) -> str:
-    """``- value`` and the line break, for a string written as a sequence item."""
-    return "- " + _inline(s) + "\n"
-
-
 def _format_float(value: float) -> str:
     if value != value:
         return ".nan"
@@ -242,7 +231,7 @@ def _other_scalar(value: object) -> str:
 def _sorted_keys(mapping: Mapping[str, object]) -> list[str]:
     """``name`` first, then code-point order."""
     keys = sorted(mapping)
-    if "name" in mapping and keys[0] != "name":
+    if keys and keys[0] != "name" and "name" in mapping:
         keys.remove("name")
         keys.insert(0, "name")
     return keys
@@ -267,80 +256,253 @@ def _key_text(key: str) -> str:
     return text
 
 
+def _key_colon(key: str) -> str | None:
+    """``key:`` for an implicit key, or None for a key that must be written explicitly
+    (``? key``), which needs the indentation and so takes the general path."""
+    text = _key_text(key)
+    return None if text[-1] == "\n" else text + ":"
+
+
+# A mapping's layout: its keys in output order, each with its ``key:`` text (None for an
+# explicit key).  Manifests repeat a few hundred key sets (every container, every label
+# set), so the layout of a key set, in the order its dict holds the keys, is remembered
+# instead of sorting each mapping again.
+_Layout = tuple[tuple[str, str | None], ...]
+_LAYOUTS: dict[tuple[str, ...], _Layout] = {}
+_TOP_LAYOUTS: dict[tuple[str, ...], _Layout] = {}
+_MAX_LAYOUTS = 4096
+
+
+def _layout(mapping: Mapping[str, object]) -> _Layout:
+    """The layout of a nested mapping (``name`` first, then code-point order).  The hot
+    paths of the writer look ``_LAYOUTS`` up themselves and call this only on a miss."""
+    key = tuple(mapping)
+    layout = _LAYOUTS.get(key)
+    if layout is None:
+        if len(_LAYOUTS) >= _MAX_LAYOUTS:
+            _LAYOUTS.clear()
+        layout = _LAYOUTS[key] = tuple((k, _key_colon(k)) for k in _sorted_keys(mapping))
+    return layout
+
+
+def _top_layout(mapping: Mapping[str, object]) -> _Layout:
+    """The layout of a top-level mapping (the Kubernetes keys first)."""
+    key = tuple(mapping)
+    layout = _TOP_LAYOUTS.get(key)
+    if layout is None:
+        if len(_TOP_LAYOUTS) >= _MAX_LAYOUTS:
+            _TOP_LAYOUTS.clear()
+        layout = _TOP_LAYOUTS[key] = tuple((k, _key_colon(k)) for k in _top_keys(mapping))
+    return layout
+
+
+# The text of a string entry (``key: value`` and the line break) by (key, value), and of a
+# string item (``- value`` and the line break) by value; "" when the general path must write
+# it (a block literal, or an explicit key).  Manifests repeat the same pairs (labels,
+# annotations, env vars, args) over and over: one lookup per entry instead of two (the key,
+# the value).  Plain dicts, emptied when full, rather than ``lru_cache``: a hit touches one
+# dict entry, not the LRU's links as well, and these are looked up for nearly every line.
+_ENTRIES: dict[tuple[str, str], str] = {}
+_ITEMS: dict[str, str] = {}
+_MAX_TEXTS = 65536
+
+
+def _str_entry(key: str, value: str) -> str:
+    """The text of the entry ``key: value`` (``value`` a ``str``), remembered."""
+    text = _ENTRIES.get((key, value))
+    if text is None:
+        head = _key_colon(key)
+        text = "" if head is None or ("\n" in value and _literal(value) is not None) else head + " " + _inline(value) + "\n"
+        if len(_ENTRIES) >= _MAX_TEXTS:
+            _ENTRIES.clear()
+        _ENTRIES[key, value] = text
+    return text
+
+
+def _str_item(s: str) -> str:
+    """The text of the sequence item ``- s`` (``s`` a ``str``), remembered."""
+    text = _ITEMS.get(s)
+    if text is None:
+        text = "" if "\n" in s and _literal(s) is not None else "- " + _inline(s) + "\n"
+        if len(_ITEMS) >= _MAX_TEXTS:
+            _ITEMS.clear()
+        _ITEMS[s] = text
+    return text
+
+
+def _int_text(value: int) -> str:
+    """An int or a bool (``type(value)`` is exactly one of them)."""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return int.__repr__(value)
+
+
+# --------------------------------------------------------------------------- memo
+
+
+class Memo:
+    """Sequences already written by the ``dump`` calls of one batch, by identity.
+
+    Lowering shares subtrees between the objects of a unit (the tasks of an environment
+    share one pod: its env list, tolerations...).  ``dump(obj, memo=m)`` with one memo for
+    the objects of a unit writes each shared sequence once and copies its text after that.
+
+    Only sound while no object dumped with the memo is changed, and only for one batch:
+    drop the memo with the objects.  The memo keeps every sequence it remembers (and the
+    output it was written to) alive, so an ``id`` cannot be reused by another object
+    while the memo exists.  Sequences only: they hold most of what is shared, and checking
+    every mapping costs more than it saves."""
+
+    __slots__ = ("seen",)
+
+    def __init__(self) -> None:
+        # id(sequence) -> [sequence, indentation, output list, start, end, text or None]
+        self.seen: dict[int, list[Any]] = {}
+
+
+def _remembered(seen: dict[int, list[Any]], items: object, pad: str) -> str | None:
+    """The text already written for ``items`` at indentation ``pad``, or None."""
+    entry = seen.get(id(items))
+    if entry is None or entry[1] != pad:
+        return None
+    if entry[5] is None:
+        entry[5] = "".join(entry[2][entry[3]:entry[4]])
+    return str(entry[5])
+
+
 # --------------------------------------------------------------------------- writer
+#
+# The writer dispatches on ``type(value) is ...`` for the exact types lowering builds
+# (``str``, ``dict``, ``list``, ``int``, ``bool``), which is cheaper than a chain of
+# ``isinstance`` calls (mypy does not narrow through ``t = type(value)``: the values are
+# typed ``Any`` here); everything else (subclasses, tuples, other Mappings, floats,
+# ``None``, block literals, explicit keys) takes the general path, ``_emit_entry`` /
+# ``_emit_item``, which is the reference behaviour the fast paths reproduce.
 
 
 def _emit_mapping(
-    mapping: Mapping[str, object], keys: list[str], pad: str, out: list[str], lead: str
+    mapping: Mapping[str, Any], layout: _Layout, pad: str, out: list[str], lead: str,
+    seen: dict[int, list[Any]] | None,
 ) -> None:
     """Write a non-empty mapping whose keys are indented by ``pad``.
 
-    ``lead`` is written before the first key instead of ``pad`` (it is ``""``
-    when the mapping continues a ``- `` line).
+    ``lead`` is written before the first key instead of ``pad`` (``- `` plus the
+    parent's indentation when the mapping is a sequence item).
     """
     child = pad + "  "
-    for key in keys:
-        key_lead, lead = lead, pad
-        text = _key_text(key)
-        head = key_lead + text + pad if text[-1] == "\n" else key_lead + text  # "? key\n" ":"
+    append = out.append
+    for key, head in layout:
         value = mapping[key]
-        if isinstance(value, str):
-            if "\n" in value and (lit := _literal(value)) is not None:
-                out.append(head + ": ")
-                _emit_literal(lit, child, out)
-            else:
-                out.append(head + _after_key(value))
-        elif isinstance(value, dict):
+        t = type(value)
+        if t is str and (line := _ENTRIES.get((key, value)) or _str_entry(key, value)):
+            append(lead + line)
+        elif head is None:
+            _emit_entry(key, value, pad, out, lead, seen)
+        elif t is dict:
             if value:
-                out.append(head + ":\n")
-                _emit_mapping(value, _sorted_keys(value), child, out, child)
+                append(lead + head + "\n")
+                _emit_mapping(value, _LAYOUTS.get(tuple(value)) or _layout(value), child, out, child, seen)
             else:
-                out.append(head + ": {}\n")
-        elif isinstance(value, (list, tuple)):
-            if value:
-                out.append(head + ":\n")
-                _emit_sequence(value, child, out, child)
+                append(lead + head + " {}\n")
+        elif t is list:
+            if not value:
+                append(lead + head + " []\n")
+            elif seen is None:
+                append(lead + head + "\n")
+                _emit_sequence(value, child, out, child, seen)
+            elif (text := _remembered(seen, value, child)) is not None:
+                append(lead + head + "\n")
+                append(text)
             else:
-                out.append(head + ": []\n")
-        elif value is None or isinstance(value, (int, float)):
-            out.append(head + ": " + _other_scalar(value) + "\n")
-        else:  # a Mapping that is not a dict
-            _emit_mapping({key: _builtin(value)}, [key], pad, out, key_lead)
+                append(lead + head + "\n")
+                start = len(out)
+                _emit_sequence(value, child, out, child, seen)
+                seen[id(value)] = [value, child, out, start, len(out), None]
+        elif t is int or t is bool:
+            append(lead + head + " " + _int_text(value) + "\n")
+        else:
+            _emit_entry(key, value, pad, out, lead, seen)
+        lead = pad
+
+
+def _emit_entry(
+    key: str, value: object, pad: str, out: list[str], lead: str, seen: dict[int, list[Any]] | None
+) -> None:
+    """Write one ``key: value`` entry of a mapping whose keys are indented by ``pad``
+    (``lead`` before the key): the general path, for any supported value."""
+    child = pad + "  "
+    text = _key_text(key)
+    head = lead + text + pad if text[-1] == "\n" else lead + text  # "? key\n" ":"
+    if isinstance(value, str):
+        if "\n" in value and (lit := _literal(value)) is not None:
+            out.append(head + ": ")
+            _emit_literal(lit, child, out)
+        else:
+            out.append(head + ": " + _inline(value) + "\n")
+    elif isinstance(value, dict):
+        if value:
+            out.append(head + ":\n")
+            _emit_mapping(value, _layout(value), child, out, child, seen)
+        else:
+            out.append(head + ": {}\n")
+    elif isinstance(value, (list, tuple)):
+        if value:
+            out.append(head + ":\n")
+            _emit_sequence(value, child, out, child, seen)
+        else:
+            out.append(head + ": []\n")
+    elif value is None or isinstance(value, (int, float)):
+        out.append(head + ": " + _other_scalar(value) + "\n")
+    else:  # a Mapping that is not a dict
+        _emit_entry(key, _builtin(value), pad, out, lead, seen)
 
 
 def _emit_sequence(
-    items: list[object] | tuple[object, ...], pad: str, out: list[str], lead: str
+    items: list[Any] | tuple[Any, ...], pad: str, out: list[str], lead: str,
+    seen: dict[int, list[Any]] | None,
 ) -> None:
     """Write a non-empty sequence whose ``- `` are indented by ``pad``.
 
-    ``lead`` replaces ``pad`` before the first ``- `` (``""`` when the sequence
-    is itself an item and continues its parent's ``- `` line).
+    ``lead`` replaces ``pad`` before the first ``- `` (the parent's ``- `` and
+    indentation when the sequence is itself an item and continues that line).
     """
-    child = pad + "  "
+    append = out.append
     for item in items:
-        if isinstance(item, str):
-            if "\n" in item and (lit := _literal(item)) is not None:
-                out.append(lead + "- ")
-                _emit_literal(lit, child, out)
-            else:
-                out.append(lead + _after_lead(item))
-        elif isinstance(item, dict):
-            if item:
-                out.append(lead + "- ")
-                _emit_mapping(item, _sorted_keys(item), child, out, "")
-            else:
-                out.append(lead + "- {}\n")
-        elif isinstance(item, (list, tuple)):
-            if item:
-                out.append(lead + "- ")
-                _emit_sequence(item, child, out, "")
-            else:
-                out.append(lead + "- []\n")
-        elif item is None or isinstance(item, (int, float)):
-            out.append(lead + "- " + _other_scalar(item) + "\n")
+        t = type(item)
+        if t is str and (line := _ITEMS.get(item) or _str_item(item)):
+            append(lead + line)
+        elif t is dict and item:
+            _emit_mapping(item, _LAYOUTS.get(tuple(item)) or _layout(item), pad + "  ", out, lead + "- ", seen)
         else:
-            _emit_sequence([_builtin(item)], pad, out, lead)
+            _emit_item(item, pad, out, lead, seen)
         lead = pad
+
+
+def _emit_item(item: object, pad: str, out: list[str], lead: str, seen: dict[int, list[Any]] | None) -> None:
+    """Write one sequence item (``lead`` before its ``- ``): the general path."""
+    child = pad + "  "
+    if isinstance(item, str):
+        if "\n" in item and (lit := _literal(item)) is not None:
+            out.append(lead + "- ")
+            _emit_literal(lit, child, out)
+        else:
+            out.append(lead + "- " + _inline(item) + "\n")
+    elif isinstance(item, dict):
+        if item:
+            _emit_mapping(item, _layout(item), child, out, lead + "- ", seen)
+        else:
+            out.append(lead + "- {}\n")
+    elif isinstance(item, (list, tuple)):
+        if item:
+            _emit_sequence(item, child, out, lead + "- ", seen)
+        else:
+            out.append(lead + "- []\n")
+    elif item is None or isinstance(item, (int, float)):
+        out.append(lead + "- " + _other_scalar(item) + "\n")
+    else:
+        _emit_item(_builtin(item), pad, out, lead, seen)
 
 
 def _builtin(value: object) -> object:
@@ -350,19 +512,23 @@ def _builtin(value: object) -> object:
     raise TypeError(f"cannot write {type(value).__name__} as YAML: {value!r}")
 
 
-def dump(obj: Mapping[str, object], *, top_level: bool = True) -> str:
+def dump(obj: Mapping[str, object], *, top_level: bool = True, memo: Memo | None = None) -> str:
     """Return the YAML text of one document for the mapping ``obj`` (SPEC §9.3).
 
     With ``top_level=True`` the root mapping uses the Kubernetes key order
     (``apiVersion``, ``kind``, ``metadata``, ``spec``, ``template``, ``data``,
     then code-point order); otherwise, and for every nested mapping, ``name``
     comes first and the rest follow in code-point order.
+
+    ``memo``: shared by the ``dump`` calls of one batch of objects that share subtrees
+    and are not changed while the memo lives (see ``Memo``); the bytes are the same
+    with or without it.
     """
     if not isinstance(obj, Mapping):
         raise TypeError(f"dump() needs a mapping, got {type(obj).__name__}")
     if not obj:
         return "{}\n"
     out: list[str] = []
-    keys = _top_keys(obj) if top_level else _sorted_keys(obj)
-    _emit_mapping(obj, keys, "", out, "")
+    layout = _top_layout(obj) if top_level else _layout(obj)
+    _emit_mapping(obj, layout, "", out, "", memo.seen if memo is not None else None)
     return "".join(out)

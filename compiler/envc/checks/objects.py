@@ -58,33 +58,81 @@ def _name(o: Obj, sink: Sink) -> None:
 
 
 def _labels(o: Obj, where: str, meta: Mapping[str, Any], sink: Sink) -> None:
-    for problem in _problems(tuple((meta.get("labels") or {}).items())):
-        sink.report(codes.BAD_LABEL, o.origin, f"{_what(o)}: {where}.labels: {problem}")
+    labels = meta.get("labels") or {}
+    if labels:
+        for problem in _label_set_problems(labels):
+            sink.report(codes.BAD_LABEL, o.origin, f"{_what(o)}: {where}.labels: {problem}")
     annotations = meta.get("annotations") or {}
-    for problem in _problems(tuple((k, None) for k in annotations)):
+    if not annotations:
+        return
+    for problem in _key_problems(tuple(annotations)):
         sink.report(codes.BAD_LABEL, o.origin, f"{_what(o)}: {where}.annotations: {problem.replace('label key', 'annotation key')}")
-    chars = sum(len(str(k)) + len(str(v)) for k, v in annotations.items())
+    try:  # every key and value is a string (lowering writes only strings): no Python-level loop
+        chars = len("".join(annotations)) + len("".join(annotations.values()))
+    except TypeError:  # a template's annotation that is not a string
+        chars = sum(len(str(k)) + len(str(v)) for k, v in annotations.items())
     if 4 * chars > ANNOTATIONS_MAX:  # UTF-8 is at most 4 bytes a character: encode only when it matters
         size = sum(len(str(k).encode()) + len(str(v).encode()) for k, v in annotations.items())
         if size > ANNOTATIONS_MAX:
             sink.report(codes.BAD_LABEL, o.origin, f"{_what(o)}: {where}.annotations total {size} bytes, over Kubernetes' 256 KiB")
 
 
-@lru_cache(maxsize=4096)
-def _problems(items: tuple[tuple[Any, Any], ...]) -> tuple[str, ...]:
-    """The problems of a whole label (or annotation-key) set: objects of a project share a few
-    sets, so each is checked once."""
-    return tuple(p for k, v in items if (p := _label_problem(k, v)) is not None)
+# Label pairs (key, value) known to be valid.  Every object carries a label set of its own
+# (the task's name), but its pairs repeat: a set whose every pair is known is valid without
+# checking a pair (one C-level `issuperset`).  Only pairs of two `str` go in, so a pair of
+# other types that compares equal (`1 == True`) can never pass for one of them.
+_VALID_LABELS: set[tuple[str, str]] = set()
+_MAX_VALID_LABELS = 65536
 
 
-@lru_cache(maxsize=4096)
-def _label_problem(key: Any, value: Any) -> str | None:
-    """What is wrong with a label (value None: an annotation key), or None; objects share
-    most of their labels, so the answer is remembered."""
+def _label_set_problems(labels: Mapping[Any, Any]) -> list[str]:
+    """The problems of a label set, in its order."""
     try:
-        check_label_key(str(key))
-        if value is not None:
-            check_label_value(str(value))
+        if _VALID_LABELS.issuperset(labels.items()):
+            return []
+    except TypeError:  # an unhashable value (a template's label): check each pair
+        pass
+    out = []
+    for k, v in labels.items():
+        problem = _label_problem(k, v)
+        if problem is not None:
+            out.append(problem)
+        elif type(k) is str and type(v) is str:
+            if len(_VALID_LABELS) >= _MAX_VALID_LABELS:
+                _VALID_LABELS.clear()
+            _VALID_LABELS.add((k, v))
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _key_problems(keys: tuple[Any, ...]) -> tuple[str, ...]:
+    """The problems of a set of annotation keys (objects of one kind share the same few)."""
+    return tuple(p for k in keys if (p := _label_problem(k, None)) is not None)
+
+
+def _label_problem(key: Any, value: Any) -> str | None:
+    """What is wrong with a label (value None: an annotation key), or None."""
+    problem = _key_problem(str(key))
+    if problem is None and value is not None:
+        problem = _value_problem(str(value))
+    return problem
+
+
+@lru_cache(maxsize=4096)
+def _key_problem(key: str) -> str | None:
+    """Label and annotation keys: a project uses a few dozen, each checked once."""
+    try:
+        check_label_key(key)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+@lru_cache(maxsize=16384)
+def _value_problem(value: str) -> str | None:
+    """Label values: the objects of an environment repeat its name in several labels."""
+    try:
+        check_label_value(value)
     except ValueError as exc:
         return str(exc)
     return None

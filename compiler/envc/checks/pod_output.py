@@ -195,10 +195,11 @@ def _secret_span(origin: PodOrigin, mount: Any) -> Span | None:
 
 def _env_names(pod: PodView, origin: PodOrigin, version: tuple[int, int], sink: Sink) -> None:
     relaxed = version >= RELAXED_ENV_NAMES
+    ok = _relaxed_env_name if relaxed else _strict_env_name
     for path, c in pod.containers():
         for e in _items(c.get("env")):
             name = e.get("name") if isinstance(e, dict) else None
-            if isinstance(name, str) and _env_name_ok(name, relaxed):
+            if isinstance(name, str) and ok(name):
                 continue
             rule = ("printable ASCII without '='" if relaxed
                     else "letters, digits, '_', '-' and '.', not starting with a digit")
@@ -207,9 +208,14 @@ def _env_names(pod: PodView, origin: PodOrigin, version: tuple[int, int], sink: 
 
 
 @lru_cache(maxsize=4096)
-def _env_name_ok(name: str, relaxed: bool) -> bool:
-    if relaxed:  # IsRelaxedEnvVarName: printable ASCII, no '='
-        return bool(name) and "=" not in name and all(32 <= ord(ch) <= 126 for ch in name)
+def _relaxed_env_name(name: str) -> bool:
+    """IsRelaxedEnvVarName: printable ASCII, no '=' (one argument: a cheaper cache key)."""
+    return bool(name) and "=" not in name and all(32 <= ord(ch) <= 126 for ch in name)
+
+
+@lru_cache(maxsize=4096)
+def _strict_env_name(name: str) -> bool:
+    """IsEnvVarName before Kubernetes 1.32."""
     return _ENV_NAME_STRICT.match(name) is not None
 
 
@@ -226,42 +232,66 @@ def _resources(path: PodPath, c: Mapping[str, Any], origin: PodOrigin, sink: Sin
     res = c.get("resources")
     requests = _mapping(res, "requests")
     limits = _mapping(res, "limits")
+    if not requests and not limits:
+        return
+    # the problems depend only on the names and the quantities' text: pods repeat a few sets
+    found = _resource_problems(tuple(zip(requests, map(str, requests.values()), strict=True)),
+                               tuple(zip(limits, map(str, limits.values()), strict=True)))
+    for code, kind, name, text, related in found:
+        span = _res_span(origin, path, kind, name)
+        sink.report(code, span, _who(c) + text,
+                    _related(related, _res_span(origin, path, "limits", name)) if related else ())
+
+
+# A resource problem: its code, where it is reported (requests or limits, and the resource
+# name), the message after "container `<name>`", and the related message pointing at the
+# limit (or None).
+_Problem = tuple[codes.Code, str, str, str, str | None]
+_LIMIT_HERE = "the limit is set here"
+
+
+@lru_cache(maxsize=4096)
+def _resource_problems(requests: tuple[tuple[str, str], ...],
+                       limits: tuple[tuple[str, str], ...]) -> tuple[_Problem, ...]:
+    """The problems of one container's requests and limits, given as (name, text) pairs."""
+    out: list[_Problem] = []
     values: dict[tuple[str, str], Fraction] = {}
     for kind, items in (("requests", requests), ("limits", limits)):
-        for name, q in items.items():
-            value = _quantity(str(q))
+        for name, q in items:
+            value = _quantity(q)
             if isinstance(value, str):
-                sink.report(codes.BAD_QUANTITY, _res_span(origin, path, kind, name), f"{_who(c)} {kind}.{name}: {value}")
+                out.append((codes.BAD_QUANTITY, kind, name, f" {kind}.{name}: {value}", None))
             else:
                 values[kind, name] = value
-    for name in sorted(set(requests) | set(limits)):
+    req_text, lim_text = dict(requests), dict(limits)
+    for name in sorted(set(req_text) | set(lim_text)):
         req, lim = values.get(("requests", name)), values.get(("limits", name))
         if _fixed(name):
-            _extended(path, c, name, req, lim, requests, origin, sink)
+            out.extend(_extended(name, req, lim, req_text))
         elif req is not None and lim is not None and req > lim:
-            sink.report(codes.REQUEST_OVER_LIMIT, _res_span(origin, path, "requests", name),
-                        f"{_who(c)} requests {requests[name]} of {name}, more than its limit {limits[name]}",
-                        _related("the limit is set here", _res_span(origin, path, "limits", name)))
+            out.append((codes.REQUEST_OVER_LIMIT, "requests", name,
+                        f" requests {req_text[name]} of {name}, more than its limit {lim_text[name]}", _LIMIT_HERE))
+    return tuple(out)
 
 
-def _extended(path: PodPath, c: Mapping[str, Any], name: str, req: Fraction | None, lim: Fraction | None,
-              requests: Mapping[str, Any], origin: PodOrigin, sink: Sink) -> None:
+def _extended(name: str, req: Fraction | None, lim: Fraction | None, requests: Mapping[str, str]) -> list[_Problem]:
     """Kubernetes cannot overcommit extended resources and hugepages: a request needs a limit,
     and they must be equal; extended resources count whole devices (ValidateResourceRequirements)."""
+    out: list[_Problem] = []
     where = "requests" if name in requests else "limits"
     if req is not None and lim is None:
-        sink.report(codes.EXTENDED_RESOURCE, _res_span(origin, path, "requests", name),
-                    f"{_who(c)} requests {requests[name]} of {name} without a limit: Kubernetes rejects it; "
-                    f"set limits.{name}: {requests[name]} too")
+        out.append((codes.EXTENDED_RESOURCE, "requests", name,
+                    f" requests {requests[name]} of {name} without a limit: Kubernetes rejects it; "
+                    f"set limits.{name}: {requests[name]} too", None))
     elif req is not None and lim is not None and req != lim:
-        sink.report(codes.EXTENDED_RESOURCE, _res_span(origin, path, "requests", name),
-                    f"{_who(c)} requests {requests[name]} of {name} but limits it to a different amount: they must be equal",
-                    _related("the limit is set here", _res_span(origin, path, "limits", name)))
+        out.append((codes.EXTENDED_RESOURCE, "requests", name,
+                    f" requests {requests[name]} of {name} but limits it to a different amount: they must be equal",
+                    _LIMIT_HERE))
     for q in (req, lim):
         if q is not None and not name.startswith("hugepages-") and q.denominator != 1:
-            sink.report(codes.EXTENDED_RESOURCE, _res_span(origin, path, where, name),
-                        f"{_who(c)}: {name} is an extended resource and must be a whole number")
+            out.append((codes.EXTENDED_RESOURCE, where, name, f": {name} is an extended resource and must be a whole number", None))
             break
+    return out
 
 
 @lru_cache(maxsize=4096)

@@ -57,9 +57,12 @@ SHARED_KEYS = ("runAsNonRoot", "runAsUser", "seccompProfile")  # pod level appli
 
 
 class PodView:
-    """The emitted pod: its spec and its metadata annotations (AppArmor reads annotations)."""
+    """The emitted pod: its spec and its metadata annotations (AppArmor reads annotations).
 
-    __slots__ = ("_containers", "_context", "annotations", "spec", "user_namespace", "windows")
+    The containers and their securityContexts are looked up once, when the view is made:
+    make it from the finished pod (after `secure`)."""
+
+    __slots__ = ("_containers", "_context", "_contexts", "annotations", "spec", "user_namespace", "windows")
 
     def __init__(self, spec: Mapping[str, Any], annotations: Mapping[str, Any]) -> None:
         self.spec = spec
@@ -75,9 +78,15 @@ class PodView:
                 if isinstance(c, dict):
                     found.append((("spec", group, i), c))
         self._containers: tuple[tuple[PodPath, Mapping[str, Any]], ...] = tuple(found)
+        self._contexts = tuple((path, c, _ctx(c)) for path, c in found)
 
     def containers(self) -> tuple[tuple[PodPath, Mapping[str, Any]], ...]:
         return self._containers
+
+    def contexts(self) -> tuple[tuple[PodPath, Mapping[str, Any], Mapping[str, Any]], ...]:
+        """(path, container, its securityContext or {}) for every container: most controls
+        read only the securityContext, so it is looked up once per pod, not once per control."""
+        return self._contexts
 
     def pod_context(self) -> Mapping[str, Any]:
         return self._context
@@ -123,6 +132,11 @@ def _ctx(c: Mapping[str, Any]) -> Mapping[str, Any]:
     return ctx if isinstance(ctx, dict) else {}
 
 
+def _at(value: Any, key: str) -> Any:
+    """value[key], or None when value is not a mapping (`get` with one key, without *args)."""
+    return value.get(key) if isinstance(value, dict) else None
+
+
 def _name(c: Mapping[str, Any]) -> str:
     return f"container `{c.get('name')}`"
 
@@ -135,10 +149,10 @@ def _items(value: Any) -> list[Any]:
 
 def _host_process(pod: PodView, v: Version) -> Iterator[Finding]:
     key = ("securityContext", "windowsOptions", "hostProcess")
-    if get(pod.spec, *key) is True:
+    if _at(pod.pod_context().get("windowsOptions"), "hostProcess") is True:
         yield Finding(("spec", *key), "the pod sets securityContext.windowsOptions.hostProcess: true")
-    for path, c in pod.containers():
-        if get(c, *key) is True:
+    for path, c, ctx in pod.contexts():
+        if _at(ctx.get("windowsOptions"), "hostProcess") is True:
             yield Finding((*path, *key), f"{_name(c)} sets securityContext.windowsOptions.hostProcess: true")
 
 
@@ -149,8 +163,8 @@ def _host_namespaces(pod: PodView, v: Version) -> Iterator[Finding]:
 
 
 def _privileged(pod: PodView, v: Version) -> Iterator[Finding]:
-    for path, c in pod.containers():
-        if _ctx(c).get("privileged") is True:
+    for path, c, ctx in pod.contexts():
+        if ctx.get("privileged") is True:
             yield Finding((*path, "securityContext", "privileged"), f"{_name(c)} sets securityContext.privileged: true")
 
 
@@ -177,7 +191,7 @@ def _host_path_volumes(pod: PodView, v: Version) -> Iterator[Finding]:
 def _host_ports(pod: PodView, v: Version) -> Iterator[Finding]:
     for path, c in pod.containers():
         for k, port in enumerate(_items(c.get("ports"))):
-            host = get(port, "hostPort")
+            host = _at(port, "hostPort")
             if host not in (None, 0):
                 yield Finding((*path, "ports", k, "hostPort"), f"{_name(c)} uses hostPort {host}")
 
@@ -202,15 +216,19 @@ _APPARMOR_ANNOTATION = "container.apparmor.security.beta.kubernetes.io/"
 
 
 def _apparmor(pod: PodView, v: Version) -> Iterator[Finding]:
-    if isinstance(get(pod.spec, "securityContext", "appArmorProfile"), dict):
-        t = get(pod.spec, "securityContext", "appArmorProfile", "type")
+    profile = pod.pod_context().get("appArmorProfile")
+    if isinstance(profile, dict):
+        t = profile.get("type")
         if t not in _APPARMOR_TYPES:
             yield Finding(("spec", "securityContext", "appArmorProfile", "type"), f"the pod sets AppArmor profile type {t}")
-    for path, c in pod.containers():
-        if isinstance(_ctx(c).get("appArmorProfile"), dict):
-            t = get(c, "securityContext", "appArmorProfile", "type")
+    for path, c, ctx in pod.contexts():
+        profile = ctx.get("appArmorProfile")
+        if isinstance(profile, dict):
+            t = profile.get("type")
             if t not in _APPARMOR_TYPES:
                 yield Finding((*path, "securityContext", "appArmorProfile", "type"), f"{_name(c)} sets AppArmor profile type {t}")
+    if not pod.annotations:
+        return
     for key, value in sorted(pod.annotations.items()):
         if key.startswith(_APPARMOR_ANNOTATION):
             text = str(value)
@@ -225,26 +243,29 @@ _SELINUX_TYPES = {(1, 0): ("", "container_t", "container_init_t", "container_kvm
 def _selinux_since(since: Version) -> Check:
     allowed = _SELINUX_TYPES[since]
 
+    def findings(path: PodPath, opts: dict[str, Any], who: str) -> Iterator[Finding]:
+        base = (*path, "securityContext", "seLinuxOptions")
+        if (opts.get("type") or "") not in allowed:
+            yield Finding((*base, "type"), f"{who} sets seLinuxOptions.type {opts.get('type')}; allowed: "
+                          + ", ".join(a for a in allowed if a))
+        for key in ("user", "role"):
+            if opts.get(key):
+                yield Finding((*base, key), f"{who} sets seLinuxOptions.{key}")
+
     def check(pod: PodView, v: Version) -> Iterator[Finding]:
-        setters: list[tuple[PodPath, Any, str]] = [(("spec",), pod.spec, "the pod")]
-        setters += [(path, c, _name(c)) for path, c in pod.containers()]
-        for path, obj, who in setters:
-            opts = get(obj, "securityContext", "seLinuxOptions")
-            if not isinstance(opts, dict):
-                continue
-            base = (*path, "securityContext", "seLinuxOptions")
-            if (opts.get("type") or "") not in allowed:
-                yield Finding((*base, "type"), f"{who} sets seLinuxOptions.type {opts.get('type')}; allowed: "
-                              + ", ".join(a for a in allowed if a))
-            for key in ("user", "role"):
-                if opts.get(key):
-                    yield Finding((*base, key), f"{who} sets seLinuxOptions.{key}")
+        opts = pod.pod_context().get("seLinuxOptions")
+        if isinstance(opts, dict):
+            yield from findings(("spec",), opts, "the pod")
+        for path, c, ctx in pod.contexts():
+            opts = ctx.get("seLinuxOptions")
+            if isinstance(opts, dict):
+                yield from findings(path, opts, _name(c))
     return check
 
 
 def _proc_mount_unconditional(pod: PodView, v: Version) -> Iterator[Finding]:
-    for path, c in pod.containers():
-        mount = _ctx(c).get("procMount")
+    for path, c, ctx in pod.contexts():
+        mount = ctx.get("procMount")
         if mount is not None and mount != "Default":
             yield Finding((*path, "securityContext", "procMount"), f"{_name(c)} sets procMount {mount}")
 
@@ -259,11 +280,13 @@ _SECCOMP_TYPES = ("RuntimeDefault", "Localhost")
 
 def _seccomp_setters(pod: PodView) -> Iterator[tuple[PodPath, str, Any]]:
     """(path of seccompProfile, who, its type) for the pod and every container that sets one."""
-    if isinstance(get(pod.spec, "securityContext", "seccompProfile"), dict):
-        yield ("spec", "securityContext", "seccompProfile"), "the pod", get(pod.spec, "securityContext", "seccompProfile", "type")
-    for path, c in pod.containers():
-        if isinstance(_ctx(c).get("seccompProfile"), dict):
-            yield (*path, "securityContext", "seccompProfile"), _name(c), get(c, "securityContext", "seccompProfile", "type")
+    profile = pod.pod_context().get("seccompProfile")
+    if isinstance(profile, dict):
+        yield ("spec", "securityContext", "seccompProfile"), "the pod", profile.get("type")
+    for path, c, ctx in pod.contexts():
+        profile = ctx.get("seccompProfile")
+        if isinstance(profile, dict):
+            yield (*path, "securityContext", "seccompProfile"), _name(c), profile.get("type")
 
 
 def _seccomp_baseline(pod: PodView, v: Version) -> Iterator[Finding]:
@@ -287,8 +310,8 @@ def _sysctls_since(since: Version) -> Check:
     allowed = _SYSCTLS[since]
 
     def check(pod: PodView, v: Version) -> Iterator[Finding]:
-        for i, item in enumerate(_items(get(pod.spec, "securityContext", "sysctls"))):
-            name = get(item, "name")
+        for i, item in enumerate(_items(pod.pod_context().get("sysctls"))):
+            name = _at(item, "name")
             if name not in allowed:
                 yield Finding(("spec", "securityContext", "sysctls", i, "name"), f"the pod sets sysctl {name}")
     return check
@@ -314,17 +337,19 @@ def _volumes_since(since: Version) -> Check:
     return check
 
 
+_NOTHING: tuple[Finding, ...] = ()
+
+
 def _linux_only(check: Check) -> Check:
     """From 1.25 a Windows pod (spec.os.name: windows) is exempt: the API forbids the field there."""
     def wrapped(pod: PodView, v: Version) -> Iterator[Finding]:
-        if not pod.windows:
-            yield from check(pod, v)
+        return iter(_NOTHING) if pod.windows else check(pod, v)  # no generator of its own: cheaper
     return wrapped
 
 
 def _privilege_escalation(pod: PodView, v: Version) -> Iterator[Finding]:
-    for path, c in pod.containers():
-        value = _ctx(c).get("allowPrivilegeEscalation")
+    for path, c, ctx in pod.contexts():
+        value = ctx.get("allowPrivilegeEscalation")
         if value is not False:
             where = (*path, "securityContext", "allowPrivilegeEscalation") if value is not None else path
             yield Finding(where, f"{_name(c)} must set securityContext.allowPrivilegeEscalation: false")
@@ -337,8 +362,8 @@ def _run_as_non_root(pod: PodView, v: Version) -> Iterator[Finding]:
     explicit, implicit = [], []
     if pod_value is not None and pod_value is not True:
         explicit.append(Finding(("spec", "securityContext", "runAsNonRoot"), "the pod sets securityContext.runAsNonRoot: false"))
-    for path, c in pod.containers():
-        value = _ctx(c).get("runAsNonRoot")
+    for path, c, ctx in pod.contexts():
+        value = ctx.get("runAsNonRoot")
         if value is not None and value is not True:
             explicit.append(Finding((*path, "securityContext", "runAsNonRoot"), f"{_name(c)} sets securityContext.runAsNonRoot: false"))
         elif value is None and pod_value is not True:
@@ -350,16 +375,15 @@ def _run_as_user(pod: PodView, v: Version) -> Iterator[Finding]:
     if pod.pod_context().get("runAsUser") == 0:
         yield Finding(("spec", "securityContext", "runAsUser"), "the pod runs as root (runAsUser: 0)",
                       codes.RUN_AS_ROOT)
-    for path, c in pod.containers():
-        if _ctx(c).get("runAsUser") == 0:
+    for path, c, ctx in pod.contexts():
+        if ctx.get("runAsUser") == 0:
             yield Finding((*path, "securityContext", "runAsUser"), f"{_name(c)} runs as root (runAsUser: 0)", codes.RUN_AS_ROOT)
 
 
 def _user_namespace_relaxed(check: Check) -> Check:
     """From 1.35 a pod in a user namespace (hostUsers: false) passes (KEP-127)."""
     def wrapped(pod: PodView, v: Version) -> Iterator[Finding]:
-        if not pod.user_namespace:
-            yield from check(pod, v)
+        return iter(_NOTHING) if pod.user_namespace else check(pod, v)
     return wrapped
 
 
@@ -369,21 +393,22 @@ def _seccomp_restricted(pod: PodView, v: Version) -> Iterator[Finding]:
     if explicit:
         yield from explicit
         return
-    pod_ok = get(pod.spec, "securityContext", "seccompProfile", "type") in _SECCOMP_TYPES
-    for path, c in pod.containers():
-        if not isinstance(_ctx(c).get("seccompProfile"), dict) and not pod_ok:
+    if _at(pod.pod_context().get("seccompProfile"), "type") in _SECCOMP_TYPES:
+        return
+    for path, c, ctx in pod.contexts():
+        if not isinstance(ctx.get("seccompProfile"), dict):
             yield Finding(path, f"{_name(c)} must set securityContext.seccompProfile.type to RuntimeDefault or Localhost (or the pod must)")
 
 
 def _capabilities_restricted(pod: PodView, v: Version) -> Iterator[Finding]:
-    for path, c in pod.containers():
-        caps = _ctx(c).get("capabilities")
-        drop = get(caps, "drop")
+    for path, c, ctx in pod.contexts():
+        caps = ctx.get("capabilities")
+        drop = _at(caps, "drop")
         if "ALL" not in _items(drop):
             where = (*path, "securityContext", "capabilities", "drop") if drop is not None else (
                 (*path, "securityContext", "capabilities") if caps is not None else path)
             yield Finding(where, f"{_name(c)} must drop ALL capabilities (securityContext.capabilities.drop: [ALL])")
-        for k, cap in enumerate(_items(get(caps, "add"))):
+        for k, cap in enumerate(_items(_at(caps, "add"))):
             if cap != "NET_BIND_SERVICE":
                 yield Finding((*path, "securityContext", "capabilities", "add", k),
                               f"{_name(c)} adds capability {cap}; only NET_BIND_SERVICE may be added")
@@ -451,8 +476,8 @@ def secure(spec: dict[str, Any], level: str, run_as_user: int | None) -> None:
     unset (SPEC §10.2); container level only, never a pod-level securityContext of envc's own."""
     if level != "restricted":
         return
-    pod = PodView(spec, {})
-    pod_ctx, windows = pod.pod_context(), pod.windows
+    pod_ctx = _ctx(spec)  # what PodView reads, without building one
+    windows = get(spec, "os", "name") == "windows"
     for group in CONTAINER_GROUPS:
         for c in _items(spec.get(group)):
             ctx = c.get("securityContext") if isinstance(c, dict) else None

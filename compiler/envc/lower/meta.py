@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 
 from envc.project import Settings
@@ -11,16 +12,23 @@ from envc.values.names import k8s
 SYNC_WAVE = "argocd.argoproj.io/sync-wave"
 
 
+@lru_cache(maxsize=4096)
+def _k8s(name: str) -> str:
+    """`k8s(name)`, remembered: every object of an environment derives the same names."""
+    return k8s(name)
+
+
 def labels(settings: Settings, env: str, task: str | None = None, interruptible: bool = False) -> dict[str, str]:
+    name = _k8s(env)
     out = {
         **settings.labels,
-        "app.kubernetes.io/name": k8s(env),
+        "app.kubernetes.io/name": name,
         "app.kubernetes.io/part-of": settings.project,
         "app.kubernetes.io/managed-by": "envc",
-        "envc.dev/environment": k8s(env),
+        "envc.dev/environment": name,
     }
     if task is not None:
-        out["envc.dev/task"] = k8s(task)
+        out["envc.dev/task"] = _k8s(task)
     if interruptible:
         out["envc.dev/interruptible"] = "true"
     return out

@@ -85,8 +85,11 @@ def build_pod(p: PodInput, sink: Sink) -> Pod:
         primary = next((c for c in containers if c.get("name") == p.primary_name), None) or _new(containers, p.primary_name)
     else:
         primary = _primary(containers, template.get("primary_container_name"), where, sink)
-    _container(primary, p, where, index, sink)
-    _pod_fields(spec, p, where, sink)
+    # read by the container's env and mounts and by the pod's volumes: normalised once
+    secrets = normalise("secrets", p.fields["secrets"].value, p.settings)
+    mounts = _secret_mounts(p.fields["secrets"].value)
+    _container(primary, p, where, index, secrets, mounts, sink)
+    _pod_fields(spec, p, where, secrets, mounts, sink)
     # The restricted profile's settings, then every output check of the finished pod (SPEC §10)
     secure(spec, p.settings.pod_security, p.settings.run_as_user)
     annotations = dict(template.get("annotations") or {})
@@ -132,7 +135,8 @@ def _new(containers: list[dict[str, Any]], name: str) -> dict[str, Any]:
     return c
 
 
-def _container(c: dict[str, Any], p: PodInput, where: Where, index: dict[int, int], sink: Sink) -> None:
+def _container(c: dict[str, Any], p: PodInput, where: Where, index: dict[int, int],
+               secrets: list[dict[str, Any]], secret_mounts: list[str], sink: Sink) -> None:
     c.setdefault("image", p.image)
     if p.command is None:
         c.pop("command", None)
@@ -145,7 +149,7 @@ def _container(c: dict[str, Any], p: PodInput, where: Where, index: dict[int, in
         c["readinessProbe"] = _copy(p.readiness_probe)
     _resources(c, p.fields["resources"].value or {})
     ci = index.get(id(c))
-    _env(c, p, where, ci, sink)
+    _env(c, p, where, ci, secrets, sink)
     mounts = c.setdefault("volumeMounts", [])
     shm = (p.fields["resources"].value or {}).get("shm")
     if shm is not None:
@@ -156,7 +160,7 @@ def _container(c: dict[str, Any], p: PodInput, where: Where, index: dict[int, in
                         _rel("the template mounts it here", where("spec", "containers", ci, "volumeMounts", taken[0])
                              if ci is not None else where()))
         mounts.append({"name": SHM_VOLUME, "mountPath": "/dev/shm"})
-    for mount in _secret_mounts(p.fields["secrets"].value):
+    for mount in secret_mounts:
         mounts.append({"name": secret_volume_name(mount), "mountPath": mount, "readOnly": True})
     if not mounts:
         del c["volumeMounts"]
@@ -181,21 +185,33 @@ def _resources(c: dict[str, Any], res: Mapping[str, Any]) -> None:
     current["limits"] = {**(current.get("limits") or {}), **limits}
 
 
-def _env(c: dict[str, Any], p: PodInput, where: Where, ci: int | None, sink: Sink) -> None:
+def _env(c: dict[str, Any], p: PodInput, where: Where, ci: int | None, secrets: list[dict[str, Any]],
+         sink: Sink) -> None:
     """env_vars, then secret env vars, then the template's env; a repeated name is an error."""
-    entries: list[tuple[dict[str, Any], Value | Where, str | int]] = []
-    env_vars = p.fields["env_vars"]
-    for k, v in (env_vars.value or {}).items():
-        entries.append(({"name": str(k), "value": str(v)}, env_vars, k))
-    secrets = p.fields["secrets"]
-    for i, s in enumerate(normalise("secrets", secrets.value, p.settings)):
+    env: list[dict[str, Any]] = [{"name": str(k), "value": str(v)} for k, v in (p.fields["env_vars"].value or {}).items()]
+    for s in secrets:
         if s["mount"] is None:
             ref = {"secretKeyRef": {"name": secret_name(s["key"], s["group"]), "key": s["key"]}}
-            entries.append(({"name": s["as_env_var"], "valueFrom": ref}, secrets, i))
-    entries.extend((e, where, j) for j, e in enumerate(c.get("env") or []))
+            env.append({"name": s["as_env_var"], "valueFrom": ref})
+    template_env = c.get("env") or []
+    env.extend(template_env)
+    names = [str(e.get("name")) for e in env]
+    if len(set(names)) != len(names):  # only then: who set each entry (spans cost)
+        _duplicate_env(names, len(env) - len(template_env), p, secrets, where, ci, sink)
+    if env:
+        c["env"] = env
+
+
+def _duplicate_env(names: list[str], own: int, p: PodInput, secrets: list[dict[str, Any]], where: Where,
+                   ci: int | None, sink: Sink) -> None:
+    """DUPLICATE_ENV for each repeated name of `names`, whose first `own` entries come from
+    env_vars and secrets (in this order) and the rest from the template."""
+    env_vars = p.fields["env_vars"]
+    owners: list[tuple[Value | Where, str | int]] = [(env_vars, k) for k in (env_vars.value or {})]
+    owners += [(p.fields["secrets"], i) for i, s in enumerate(secrets) if s["mount"] is None]
+    owners += [(where, j) for j in range(len(names) - own)]
     seen: dict[str, tuple[Value | Where, str | int]] = {}
-    for entry, value, key in entries:
-        name = str(entry.get("name"))
+    for name, (value, key) in zip(names, owners, strict=True):
         if name in seen:
             a, b = _span_of(*seen[name], ci), _span_of(value, key, ci)
             if isinstance(value, Where) and not isinstance(seen[name][0], Where):
@@ -204,8 +220,6 @@ def _env(c: dict[str, Any], p: PodInput, where: Where, ci: int | None, sink: Sin
             else:
                 sink.report(codes.DUPLICATE_ENV, b, f"env var `{name}` is set twice", _rel("first set here", a))
         seen[name] = (value, key)
-    if entries:
-        c["env"] = [e for e, _, _ in entries]
 
 
 def _span_of(value: Value | Where, key: str | int, ci: int | None) -> Span | None:
@@ -223,7 +237,8 @@ def _secret_mounts(secrets: Any) -> list[str]:
     return mounts
 
 
-def _pod_fields(spec: dict[str, Any], p: PodInput, where: Where, sink: Sink) -> None:
+def _pod_fields(spec: dict[str, Any], p: PodInput, where: Where, secrets: list[dict[str, Any]],
+                secret_mounts: list[str], sink: Sink) -> None:
     policy = spec.get("restartPolicy")
     if p.reusable and policy not in (None, "Always"):
         reuse = p.fields["reusable"].origin.span if "reusable" in p.fields else None
@@ -241,7 +256,7 @@ def _pod_fields(spec: dict[str, Any], p: PodInput, where: Where, sink: Sink) -> 
     if sa:
         spec["serviceAccountName"] = sa
     _scheduling(spec, p, where, sink)
-    _volumes(spec, p, sink)
+    _volumes(spec, p, secrets, secret_mounts, sink)
 
 
 def _scheduling(spec: dict[str, Any], p: PodInput, where: Where, sink: Sink) -> None:
@@ -288,7 +303,8 @@ def _dedupe(items: list[Any]) -> list[Any]:
     return out
 
 
-def _volumes(spec: dict[str, Any], p: PodInput, sink: Sink) -> None:
+def _volumes(spec: dict[str, Any], p: PodInput, secrets: list[dict[str, Any]], secret_mounts: list[str],
+             sink: Sink) -> None:
     volumes = list(spec.get("volumes") or [])
     shm = (p.fields["resources"].value or {}).get("shm")
     if shm is not None:
@@ -296,9 +312,8 @@ def _volumes(spec: dict[str, Any], p: PodInput, sink: Sink) -> None:
         if shm != "auto":
             empty["sizeLimit"] = str(shm)
         volumes.append({"name": SHM_VOLUME, "emptyDir": empty})
-    secrets = normalise("secrets", p.fields["secrets"].value, p.settings)
     _duplicate_files(p.fields["secrets"], secrets, sink)
-    for mount in _secret_mounts(p.fields["secrets"].value):
+    for mount in secret_mounts:
         volumes.append(_projected(mount, [s for s in secrets if s["mount"] == mount]))
     if volumes:
         spec["volumes"] = volumes
