@@ -30,7 +30,7 @@ from envc.lower import Obj
 from envc.lower.build import KIND_ORDER, Plan, Unit, lower_units, report_collisions, units
 from envc.outdir import TMP_SUFFIX, Drift, unified_diff
 from envc.parallel import Running, can_fork, fork_map, fork_start, shares, workers
-from envc.yamlout import dump
+from envc.yamlout import Memo, dump
 
 PARALLEL_MIN_UNITS = 200  # below this, forking costs more than it saves
 
@@ -145,8 +145,9 @@ def run_units(job: Job, todo: Sequence[Unit]) -> list[UnitResult]:
         if job.validate is not None:
             job.validate(objs, sink)
         files = []
+        memo = Memo()  # the unit's objects share subtrees (one pod for an environment's tasks)
         for o in objs:
-            e = _emit(job, o, diffs_left > 0 and job.mode == "check")
+            e = _emit(job, o, memo, diffs_left > 0 and job.mode == "check")
             diffs_left -= e.diff is not None
             files.append(e)
         results.append(UnitResult(key, tuple(files), tuple(sink.items)))
@@ -168,8 +169,8 @@ def _reusable(job: Job, key: str) -> UnitResult | None:
     return UnitResult(key, tuple(files), diags, reused=True)
 
 
-def _emit(job: Job, o: Obj, want_diff: bool) -> Emitted:
-    data = (header(o.source) + dump(o.manifest)).encode("utf-8")
+def _emit(job: Job, o: Obj, memo: Memo, want_diff: bool) -> Emitted:
+    data = (header(o.source) + dump(o.manifest, memo=memo)).encode("utf-8")
     sha = hashlib.sha256(data).hexdigest()
     status, diff = _compare(job, o.path, data, sha, want_diff)
     stat = _stage(job, o.path, data) if status != "same" and job.mode == "write" else job.disk.stats.get(o.path)
