@@ -107,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     envc = os.path.abspath(shutil.which(a.envc or run.default_envc() or "envc") or "")
     work = Path(a.work).resolve()
     shutil.rmtree(work, ignore_errors=True)
+    run.TRASH[:] = [work / "trash"]  # earlier outputs are moved aside, not deleted (see run.rm)
+    run.compile_bytecode(envc)
     w = workload.make(a.n, 1)
     projects = {k: work / k for k in ("main", "comment", "retries")}
     for p in projects.values():
@@ -168,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     text = "\n".join(report)
     print(text)
     (work.parent / "ablations.md").write_text(text + "\n", "utf-8")
+    run.empty_trash()
     return 0
 
 
