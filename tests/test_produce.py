@@ -119,12 +119,19 @@ def test_check_with_cache_and_without(project: Path) -> None:
     assert not (project / ".envc-cache").exists()  # --check writes nothing
 
 
-def test_parallel_and_serial_give_the_same_bytes(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("jobs", ["2", "3"])
+def test_parallel_and_serial_give_the_same_bytes(project: Path, monkeypatch: pytest.MonkeyPatch, jobs: str) -> None:
     monkeypatch.setattr("envc.produce.PARALLEL_MIN_UNITS", 1)
-    monkeypatch.setenv("ENVC_JOBS", "2")
+    monkeypatch.setenv("ENVC_JOBS", "1")
+    assert compile_(project, "--out", str(project / "one"))[0] == 0
+    cache = {p.name: json.loads(p.read_text()) for p in (project / ".envc-cache").glob("compile-*.json")}
+    monkeypatch.setenv("ENVC_JOBS", jobs)
     code, _ = compile_(project, "--out", str(project / "par"))
     assert code == 0
-    assert tree(project / "par") == golden()
+    assert tree(project / "par") == golden() == tree(project / "one")
+    par = {p.name: json.loads(p.read_text()) for p in (project / ".envc-cache").glob("compile-*.json")}
+    units = [v["units"] for v in cache.values()][0]
+    assert [v["units"].keys() for k, v in par.items() if k not in cache][0] == units.keys()
 
 
 def test_error_in_one_worker_writes_nothing(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:

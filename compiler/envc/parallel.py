@@ -67,6 +67,46 @@ class Running(Generic[R]):
             os.close(fd)
 
 
+class Queue:
+    """Work handed out as it is asked for: chunk numbers in a pipe, each taken by whichever
+    process reads next.  All numbers are written before any worker starts (at most
+    MAX_CHUNKS: 4 KiB, within every platform's pipe buffer), and a 4-byte read of a pipe
+    holding a multiple of 4 bytes takes exactly one number, atomically."""
+
+    MAX_CHUNKS = 1024
+
+    def __init__(self, count: int) -> None:
+        if not 0 <= count <= self.MAX_CHUNKS:
+            raise ValueError(f"a Queue holds at most {self.MAX_CHUNKS} chunks")
+        self.fd, write = os.pipe()
+        try:
+            data = b"".join(i.to_bytes(4, "little") for i in range(count))
+            while data:
+                data = data[os.write(write, data):]
+        finally:
+            os.close(write)
+
+    def take(self) -> int | None:
+        """The next chunk number, or None when every chunk is taken."""
+        data = os.read(self.fd, 4)
+        return int.from_bytes(data, "little") if len(data) == 4 else None
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+def chunks(items: Sequence[T], most: int = Queue.MAX_CHUNKS) -> list[Sequence[T]]:
+    """At most `most` contiguous slices of about equal length, in order."""
+    n = max(1, min(most, len(items)))
+    size, extra = divmod(len(items), n)
+    out, at = [], 0
+    for i in range(n):
+        step = size + (i < extra)
+        out.append(items[at:at + step])
+        at += step
+    return out
+
+
 def can_fork() -> bool:
     return hasattr(os, "fork")
 

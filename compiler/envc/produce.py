@@ -30,7 +30,7 @@ from envc.emit import KUSTOMIZATION, header, is_generated, kustomization
 from envc.lower import Obj
 from envc.lower.build import KIND_ORDER, Plan, Unit, lower_units, report_collisions, units
 from envc.outdir import TMP_SUFFIX, Drift, unified_diff
-from envc.parallel import Running, can_fork, fork_map, fork_start, shares, workers
+from envc.parallel import Queue, Running, can_fork, chunks, fork_map, fork_start, shares, workers
 from envc.yamlout import Memo, dump
 
 PARALLEL_MIN_UNITS = 200  # below this, forking costs more than it saves
@@ -222,14 +222,30 @@ class Started:
     job: Job
     todo: list[Unit]
     jobs: int
-    running: Running[list[UnitResult]] | None  # None: the units run in `finish`
+    running: Running[list[Done]] | None  # None: the units run in `finish`
+    queue: Queue | None = None  # the chunks of units not taken yet (with `running`)
+    parts: list[Sequence[Unit]] = field(default_factory=list)  # the chunks
+
+
+Done = tuple[int, list[UnitResult]]  # (chunk number, its units' results)
+
+
+def _drain(job: Job, queue: Queue, parts: list[Sequence[Unit]]) -> list[Done]:
+    """Take chunks of units from the queue until none is left."""
+    done = []
+    while (i := queue.take()) is not None:
+        done.append((i, run_units(job, parts[i])))
+    return done
 
 
 def start(plan: Plan, out: Path, mode: str, cache: Cache,
           validate: Callable[[list[Obj], Sink], None] | None = None, *, ahead: bool = False) -> Started:
-    """Survey `out` and prepare the staging.  With `ahead`, every unit starts now in forked
+    """Survey `out` and prepare the staging.  With `ahead`, the units start now in forked
     workers while this process goes on (with the checks that cannot change the output:
-    if they fail, `abandon` stops the workers and removes what they staged)."""
+    if they fail, `abandon` stops the workers and removes what they staged); `finish` then
+    takes the chunks of units the workers have not taken yet.  Chunks are handed out as they
+    are asked for, so a process that starts late does less, and one worker fewer is forked
+    than there are cores: fewer copies of the pages the checks touch."""
     disk = survey(out, cache)
     # A new output directory is staged whole beside it and appears with one rename; an
     # existing one is updated file by file (each `<file>.envc-tmp`, then os.replace), so a
@@ -240,10 +256,19 @@ def start(plan: Plan, out: Path, mode: str, cache: Cache,
     job = Job(plan, out, mode, staging, disk, cache, validate=validate)
     todo = units(plan)
     jobs = workers() if len(todo) >= PARALLEL_MIN_UNITS else 1
-    running = None
-    if ahead and jobs > 1 and can_fork():
-        running = fork_start(lambda share: run_units(job, share), shares(todo, jobs))
-    return Started(job, todo, jobs, running)
+    if not (ahead and jobs > 1 and can_fork()):
+        return Started(job, todo, jobs, None)
+    if mode == "check":  # fixed shares: which diffs a worker writes (the first 3 of its share) must not vary
+        fixed = shares(todo, jobs)
+        return Started(job, todo, jobs, fork_start(lambda share: [(0, run_units(job, share))], fixed), None, fixed)
+    parts = chunks(todo)
+    queue = Queue(len(parts))
+    try:
+        running = fork_start(lambda _: _drain(job, queue, parts), [()] * (jobs - 1))
+    except BaseException:
+        queue.close()
+        raise
+    return Started(job, todo, jobs, running, queue, parts)
 
 
 def abandon(started: Started) -> None:
@@ -251,6 +276,8 @@ def abandon(started: Started) -> None:
     if started.running is None:
         return  # nothing ran, nothing was staged
     started.running.cancel()
+    if started.queue is not None:
+        started.queue.close()
     _discard_all(started.job)
 
 
@@ -265,13 +292,13 @@ def finish(started: Started, sink: Sink) -> Produced:
     job, mode, cache, disk = started.job, started.job.mode, started.job.cache, started.job.disk
     try:
         if started.running is not None:
-            parts = started.running.collect()
+            results = _join(started)
         else:
-            parts = fork_map(lambda share: run_units(job, share), started.todo, started.jobs)
+            results = [r for share in fork_map(lambda share: run_units(job, share), started.todo, started.jobs)
+                       for r in share]
     except BaseException:
         _discard_all(job)  # nothing half-written stays behind, whatever failed
         raise
-    results = [r for share in parts for r in share]
     for r in results:
         sink.items.extend(r.diagnostics)
     files = sorted((f for r in results for f in r.files), key=lambda f: f.order)
@@ -291,6 +318,22 @@ def finish(started: Started, sink: Sink) -> Produced:
         if job.validate is None:  # the schema diagnostics of --validate must not be replayed later
             cache.record(results, kfile, job.out)
     return Produced(drift, len(files) + 1, sum(r.reused for r in results))
+
+
+def _join(started: Started) -> list[UnitResult]:
+    """Take the chunks left, collect the workers', and return every unit's result in unit order."""
+    assert started.running is not None
+    mine: list[Done] = []
+    if started.queue is not None:
+        try:
+            mine = _drain(started.job, started.queue, started.parts)
+        except BaseException:
+            started.running.cancel()
+            raise
+        finally:
+            started.queue.close()
+    done = [d for part in (mine, *started.running.collect()) for d in part]
+    return [r for _, results in sorted(done, key=lambda d: d[0]) for r in results]
 
 
 def _kustomization(job: Job, paths: list[str]) -> Emitted:
