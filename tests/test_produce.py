@@ -263,3 +263,37 @@ def test_a_worker_crash_without_a_failing_rule_is_not_hidden(project: Path, monk
     code, text = compile_(project)
     assert code == 3 and "a bug in lowering" in text  # an internal error (SPEC §11.1), not a silent pass
     assert not (project / "manifests").exists() and not (project / "manifests.envc-tmp").exists()
+
+
+# With a fixed project `version`, a unit's cache key is a digest of the documents it is
+# resolved from (lower/build.py Plan._sources_digest) instead of SPEC §9.3's C: every edit
+# that changes the output must still miss the cache. The yardstick: after each edit, the
+# incremental compile writes exactly what a compile from nothing writes.
+
+FIXED_VERSION_EDITS = {
+    "a parent's field": ("envs/base.yaml", '  cpu: "1"\n', '  cpu: "2"\n'),
+    "the order of env vars": ("envs/base.yaml", "env_vars: !merge\n  AWS_REGION: eu-west-1\n",
+                              "env_vars: !merge\n  ZONE: a\n  AWS_REGION: eu-west-1\n"),
+    "a tag": ("envs/base.yaml", "env_vars: !merge\n", "env_vars: !replace\n"),
+    "a number's text": ("envs/base.yaml", '  cpu: "1"\n', "  cpu: 1.0\n"),
+    "the project defaults": ("envc.yaml", "  env_vars: {LOG_LEVEL: info}\n", "  env_vars: {LOG_LEVEL: debug}\n"),
+    "a comment only": ("envs/base.yaml", "# The root of every chain", "# The root of each chain"),
+}
+
+
+@pytest.mark.parametrize("edit", FIXED_VERSION_EDITS, ids=list(FIXED_VERSION_EDITS))
+def test_with_a_fixed_version_an_incremental_compile_writes_what_a_clean_one_does(
+        project: Path, monkeypatch: pytest.MonkeyPatch, edit: str) -> None:
+    monkeypatch.setenv("ENVC_JOBS", "1")
+    (project / "envc.yaml").write_text((project / "envc.yaml").read_text() + "version: v1\n")
+    assert compile_(project)[0] == 0
+    before = tree(project / "manifests")
+    rel, old, new = FIXED_VERSION_EDITS[edit]
+    f = project / rel
+    assert old in f.read_text()
+    f.write_text(f.read_text().replace(old, new, 1))
+    assert compile_(project)[0] == 0
+    shutil.rmtree(project / ".envc-cache")
+    assert compile_(project, "--out", str(project / "clean"))[0] == 0
+    assert tree(project / "manifests") == tree(project / "clean")
+    assert (tree(project / "manifests") == before) == (edit == "a comment only")

@@ -41,6 +41,14 @@ def canonical_json(value: Any) -> str:
         return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def written_json(value: Any) -> str:
+    """Compact JSON with keys in written order (where order is meaning: `env_vars`)."""
+    try:
+        return orjson.dumps(value).decode("utf-8")
+    except orjson.JSONEncodeError:  # integers beyond 64 bits
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
 def env_version(c: str, settings: Settings) -> str:
     if settings.version is not None:
         return settings.version

@@ -16,13 +16,14 @@ from envc.checks.depends import depth
 from envc.checks.objects import check_objects
 from envc.diagnostics import Related, Sink, Span
 from envc.explain import Memo, invocation_entry
+from envc.load import Document
 from envc.lower import Obj
 from envc.lower.reusable import pool_objects
 from envc.lower.tasks import PodCache, task_pod_template
 from envc.model import Invocation, Resolved, ResolvedEnv, ResolvedTask, TaskCode, Value
 from envc.normalize import reusable
 from envc.values.names import k8s
-from envc.version import canonical_json, env_version, hash_input
+from envc.version import canonical_json, env_version, hash_input, written_json
 
 KIND_ORDER = ("PodTemplate", "Deployment", "Service", "HorizontalPodAutoscaler", "DomainMapping", "Ingress")
 
@@ -43,6 +44,7 @@ class Plan:
     envs: tuple[ResolvedEnv, ...] = ()  # the environments in unit order ("env", i)
     memo: Memo = field(default_factory=dict)  # explain entries by Value identity (per process)
     hashes: dict[str, tuple[str, str]] = field(default_factory=dict)  # env -> (version, digest)
+    docs: dict[int, str] = field(default_factory=dict)  # id(Document) -> digest of what it holds
     steps: dict[int, str] = field(default_factory=dict)  # step index -> digest
 
     def version(self, env: str) -> str:
@@ -57,11 +59,38 @@ class Plan:
         if known is None:  # C is large: keep only its digests, never the text
             env = self.resolved.environments[name]
             settings = self.resolved.project.settings
-            c = hash_input(env, self.code, settings, self.memo)
-            known = self.hashes[name] = (
-                env_version(c, settings),
-                _digest(c, _templates_of([env.fields, *(t.fields for t in env.tasks)], self.resolved)),
-            )
+            templates = _templates_of([env.fields, *(t.fields for t in env.tasks)], self.resolved)
+            if settings.version is not None:
+                known = (settings.version, self._sources_digest(env, templates))
+            else:
+                c = hash_input(env, self.code, settings, self.memo)
+                known = (env_version(c, settings), _digest(c, templates))
+            self.hashes[name] = known
+        return known
+
+    def _sources_digest(self, env: ResolvedEnv, templates: str) -> str:
+        """A cache key for an environment when the project fixes `version`: then C (SPEC §9.3)
+        would only key the cache, and building it (an explain entry of every field) is a tenth
+        of a compile.  The documents the environment is resolved from key it as well, and
+        more strictly: the project file, the environment's document and every one it extends
+        (data in written order, tags, number texts, acknowledgement lines), its tasks' code,
+        the templates it names."""
+        docs = [self.resolved.project.project_doc]
+        at: ResolvedEnv | None = env
+        while at is not None:
+            docs.append(at.source.doc)
+            at = self.resolved.environments.get(at.extends) if at.extends is not None else None
+        code = [repr(self.code.get(t.fqn)) for t in env.tasks]
+        text = "\x00".join([*map(self._doc_digest, docs), *code, templates])
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def _doc_digest(self, doc: Document) -> str:
+        known = self.docs.get(id(doc))
+        if known is None:
+            tags = sorted(([list(k), v] for k, v in doc.tags.items()), key=repr)
+            raw = sorted(([list(k), v] for k, v in doc.raw.items()), key=repr)
+            text = written_json([doc.file, doc.index, doc.data, tags, raw, sorted(doc.comments)])
+            known = self.docs[id(doc)] = hashlib.sha256(text.encode("utf-8")).hexdigest()
         return known
 
     def step_input(self, index: int) -> str:
