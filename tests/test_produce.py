@@ -237,15 +237,20 @@ def test_a_failing_rule_stops_the_workers_started_early(project: Path, monkeypat
     assert not (project / "manifests.envc-tmp").exists()
 
 
-def test_a_worker_crash_behind_a_failing_rule_is_not_reported(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Lowering values a rule rejects may fail in any way: the rule's diagnostic is the answer."""
+def _crashing_workers(monkeypatch: pytest.MonkeyPatch, message: str) -> None:
+    """Every process lowering units (forked early, or the compiling one) raises ValueError(message)."""
     monkeypatch.setattr("envc.produce.PARALLEL_MIN_UNITS", 1)
     monkeypatch.setenv("ENVC_JOBS", "2")
 
     def crash(job: object, todo: object) -> object:
-        raise ValueError("lowering a value no rule has checked")
+        raise ValueError(message)
 
     monkeypatch.setattr("envc.produce.run_units", crash)
+
+
+def test_a_worker_crash_behind_a_failing_rule_is_not_reported(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lowering values a rule rejects may fail in any way: the rule's diagnostic is the answer."""
+    _crashing_workers(monkeypatch, "lowering a value no rule has checked")
     _break_a_rule(project)
     code, text = compile_(project)
     assert code == 1 and "E515 invalid-duration" in text and "lowering a value" not in text
@@ -253,13 +258,7 @@ def test_a_worker_crash_behind_a_failing_rule_is_not_reported(project: Path, mon
 
 
 def test_a_worker_crash_without_a_failing_rule_is_not_hidden(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("envc.produce.PARALLEL_MIN_UNITS", 1)
-    monkeypatch.setenv("ENVC_JOBS", "2")
-
-    def crash(job: object, todo: object) -> object:
-        raise ValueError("a bug in lowering")
-
-    monkeypatch.setattr("envc.produce.run_units", crash)
+    _crashing_workers(monkeypatch, "a bug in lowering")
     code, text = compile_(project)
     assert code == 3 and "a bug in lowering" in text  # an internal error (SPEC §11.1), not a silent pass
     assert not (project / "manifests").exists() and not (project / "manifests.envc-tmp").exists()

@@ -214,12 +214,8 @@ def _other_scalar(value: object) -> str:
     """Text of ``None``, a bool, an int or a float."""
     if value is None:
         return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, int):
-        return int.__repr__(value)
+    if isinstance(value, int):  # a bool is an int
+        return _int_text(value)
     if isinstance(value, float):
         return _format_float(value)
     raise TypeError(f"cannot write {type(value).__name__} as YAML: {value!r}")
