@@ -126,8 +126,7 @@ def compile_cmd(out: str | None, to_stdout: bool, check: bool, project: str | No
             for s in started:
                 produce.abandon(s)
             return _report(sink, fmt, strict) or EXIT_INPUT
-        if not started:  # too small to fork early, or no fork: produce now
-            early(analysis.resolved, analysis.code)
+        assert started, "analyse calls `early` whenever it returns an analysis"
         produced = produce.finish(started[0], sink)
     except OSError as exc:  # a read-only or full disk: the environment's fault, not a bug
         _write_failed(exc, inputs.out, inputs.root, sink)

@@ -281,14 +281,9 @@ def abandon(started: Started) -> None:
     _discard_all(started.job)
 
 
-def produce(plan: Plan, out: Path, mode: str, cache: Cache, sink: Sink,
-            validate: Callable[[list[Obj], Sink], None] | None = None) -> Produced:
-    """Compare with or write `out`; on any error nothing is written."""
-    return finish(start(plan, out, mode, cache, validate), sink)
-
-
 def finish(started: Started, sink: Sink) -> Produced:
-    """Collect every unit, check collisions, and commit the staged files (or, on any error, none)."""
+    """Collect every unit, check collisions, and compare with or write the output: on any
+    error nothing is written."""
     job, mode, cache, disk = started.job, started.job.mode, started.job.cache, started.job.disk
     try:
         if started.running is not None:
