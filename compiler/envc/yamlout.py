@@ -432,11 +432,7 @@ def _emit_entry(
     text = _key_text(key)
     head = lead + text + pad if text[-1] == "\n" else lead + text  # "? key\n" ":"
     if isinstance(value, str):
-        if "\n" in value and (lit := _literal(value)) is not None:
-            out.append(head + ": ")
-            _emit_literal(lit, child, out)
-        else:
-            out.append(head + ": " + _inline(value) + "\n")
+        _emit_str(head + ": ", value, child, out)
     elif isinstance(value, dict):
         if value:
             out.append(head + ":\n")
@@ -480,11 +476,7 @@ def _emit_item(item: object, pad: str, out: list[str], lead: str, seen: dict[int
     """Write one sequence item (``lead`` before its ``- ``): the general path."""
     child = pad + "  "
     if isinstance(item, str):
-        if "\n" in item and (lit := _literal(item)) is not None:
-            out.append(lead + "- ")
-            _emit_literal(lit, child, out)
-        else:
-            out.append(lead + "- " + _inline(item) + "\n")
+        _emit_str(lead + "- ", item, child, out)
     elif isinstance(item, dict):
         if item:
             _emit_mapping(item, _layout(item), child, out, lead + "- ", seen)
@@ -499,6 +491,16 @@ def _emit_item(item: object, pad: str, out: list[str], lead: str, seen: dict[int
         out.append(lead + "- " + _other_scalar(item) + "\n")
     else:
         _emit_item(_builtin(item), pad, out, lead, seen)
+
+
+def _emit_str(prefix: str, s: str, child: str, out: list[str]) -> None:
+    """``prefix`` (``key: `` or ``- ``) and the string: a block literal indented by ``child``
+    when it has line breaks a literal can carry, else its single-line form."""
+    if "\n" in s and (lit := _literal(s)) is not None:
+        out.append(prefix)
+        _emit_literal(lit, child, out)
+    else:
+        out.append(prefix + _inline(s) + "\n")
 
 
 def _builtin(value: object) -> object:
