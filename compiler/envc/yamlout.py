@@ -64,7 +64,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -272,23 +272,23 @@ _MAX_LAYOUTS = 4096
 def _layout(mapping: Mapping[str, object]) -> _Layout:
     """The layout of a nested mapping (``name`` first, then code-point order).  The hot
     paths of the writer look ``_LAYOUTS`` up themselves and call this only on a miss."""
-    key = tuple(mapping)
-    layout = _LAYOUTS.get(key)
-    if layout is None:
-        if len(_LAYOUTS) >= _MAX_LAYOUTS:
-            _LAYOUTS.clear()
-        layout = _LAYOUTS[key] = tuple((k, _key_colon(k)) for k in _sorted_keys(mapping))
-    return layout
+    return _cached_layout(_LAYOUTS, _sorted_keys, mapping)
 
 
 def _top_layout(mapping: Mapping[str, object]) -> _Layout:
     """The layout of a top-level mapping (the Kubernetes keys first)."""
+    return _cached_layout(_TOP_LAYOUTS, _top_keys, mapping)
+
+
+def _cached_layout(table: dict[tuple[str, ...], _Layout], order: Callable[[Mapping[str, object]], list[str]],
+                  mapping: Mapping[str, object]) -> _Layout:
+    """The layout of `mapping`'s key set in `order`, from `table` or computed and put there."""
     key = tuple(mapping)
-    layout = _TOP_LAYOUTS.get(key)
+    layout = table.get(key)
     if layout is None:
-        if len(_TOP_LAYOUTS) >= _MAX_LAYOUTS:
-            _TOP_LAYOUTS.clear()
-        layout = _TOP_LAYOUTS[key] = tuple((k, _key_colon(k)) for k in _top_keys(mapping))
+        if len(table) >= _MAX_LAYOUTS:
+            table.clear()
+        layout = table[key] = tuple((k, _key_colon(k)) for k in order(mapping))
     return layout
 
 
