@@ -1,5 +1,5 @@
 """`python -m envc`: the same as the `envc` command."""
 
-from envc.cli import main
+from envc.cli import entry
 
-main()
+entry()
