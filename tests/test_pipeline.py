@@ -4,6 +4,7 @@ what is reported is the same as without the hook."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -73,3 +74,58 @@ def test_a_failing_write_rule_still_hides_entry_point_errors(project: Path, monk
     _, diags = analyse(project, monkeypatch, hook=True)
     assert {d.split()[1] for d in diags} == {"E515"}
     assert diags == analyse(project, monkeypatch, hook=False)[1]
+
+
+# --------------------------------------------------------------------------- write rules aside
+
+def diagnostics(project: Path, monkeypatch: pytest.MonkeyPatch, aside: bool) -> list[tuple[object, ...]]:
+    """Every diagnostic of load + analyse in the order reported, with the write rules run in a
+    forked process (`aside`) or here."""
+    monkeypatch.setattr(pipeline, "RULES_ASIDE_MIN_DOCUMENTS", 0 if aside else 10**9)
+    sink = Sink()
+    loaded = pipeline.load_project(project, None, sink)
+    assert loaded is not None
+    pipeline.analyse(loaded, sink)
+    return [(d.code.id, d.span, d.message, d.related) for d in sink.items]
+
+
+def test_write_rules_aside_report_exactly_what_they_report_here(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    edit(project, "etl.yaml", "extends: base", "extends: nowhere")  # a resolution error (E302)
+    edit(project, "base.yaml", "    timeout: 30m", "    timeout: soon")  # a write-rule error (E515)
+    here = diagnostics(project, monkeypatch, aside=False)
+    assert {d[0] for d in here} >= {"E302", "E515"}
+    assert diagnostics(project, monkeypatch, aside=True) == here
+
+
+def test_write_rules_aside_run_in_another_process(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ran: list[int] = []
+    real = pipeline.run_write_rules
+
+    def rules(project: object, sink: Sink) -> None:
+        ran.append(1)  # appended in the process that runs them
+        real(project, sink)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "run_write_rules", rules)
+    edit(project, "base.yaml", "    timeout: 30m", "    timeout: soon")
+    assert {d[0] for d in diagnostics(project, monkeypatch, aside=True)} == {"E515"} and ran == []
+    assert {d[0] for d in diagnostics(project, monkeypatch, aside=False)} == {"E515"} and ran == [1]
+
+
+def test_a_failure_aside_is_raised_here_and_leaves_no_process(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(project: object, sink: Sink) -> None:
+        raise KeyError("a bug in a rule")
+
+    monkeypatch.setattr(pipeline, "run_write_rules", broken)
+    with pytest.raises(KeyError, match="a bug in a rule"):
+        diagnostics(project, monkeypatch, aside=True)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # no child left behind
+
+    def resolve_fails(project: object, sink: Sink) -> None:
+        raise RuntimeError("a bug in resolve")
+
+    monkeypatch.setattr(pipeline, "resolve", resolve_fails)
+    with pytest.raises(RuntimeError, match="a bug in resolve"):
+        diagnostics(project, monkeypatch, aside=True)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)

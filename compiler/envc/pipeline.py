@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from envc import codes, progress
 from envc.checks import Context, run_resolved_rules, run_write_rules
@@ -20,6 +20,9 @@ from envc.project import PROJECT_FILE, find_project_file, relpath, settings_from
 from envc.resolve import resolve
 from envc.schema import check_project
 from envc.sources import load_files
+
+if TYPE_CHECKING:
+    from envc.parallel import Running
 
 
 class NoProject(Exception):
@@ -103,25 +106,64 @@ def analyse(project: Project, sink: Sink, early: Early | None = None) -> Analysi
     known to be lowerable, before the rules run: a compile starts lowering on its workers
     then, and drops that work if a rule fails.  The rules cannot change the resolution, and
     what is reported is the same either way: a failing write rule still hides the entry
-    point diagnostics (phase order), so those wait in their own sink."""
+    point diagnostics (phase order), so those wait in their own sink.
+
+    The write rules need only the documents: in a large project they run in a forked
+    process while this one resolves (`_rules_aside`), and their diagnostics join the sink
+    where running them here would have put them."""
     progress.note("checking")
-    resolved = resolve(project, sink)
-    code: dict[str, TaskCode] = {}
-    pending = Sink()
-    if not sink.has_errors:
-        code = read_tasks(resolved, pending)
-        if early is not None and not pending.has_errors:
-            early(resolved, code)
-    run_write_rules(project, sink)
+    aside = _rules_aside(project, sink.root)
+    try:
+        resolved = resolve(project, sink)
+        code: dict[str, TaskCode] = {}
+        pending = Sink()
+        if not sink.has_errors:
+            code = read_tasks(resolved, pending)
+            if early is not None and not pending.has_errors:
+                early(resolved, code)
+    except BaseException:
+        if aside is not None:
+            aside.cancel()
+        raise
+    if aside is None:
+        run_write_rules(project, sink)
+    else:
+        _merge(sink, aside.collect()[0])
     if sink.has_errors:
         return None
-    sink.items.extend(pending.items)
-    for file, text in pending.sources.items():
-        sink.sources.setdefault(file, text)
+    _merge(sink, pending)
     if sink.has_errors:
         return None
     run_resolved_rules(Context(resolved, code), sink)
     return None if sink.has_errors else Analysis(project, resolved, code)
+
+
+RULES_ASIDE_MIN_DOCUMENTS = 200  # below this, forking costs more than the rules
+
+
+def _rules_aside(project: Project, root: str) -> Running[Sink] | None:
+    """The write rules started in a forked process, or None to run them here."""
+    if len(project.sources) < RULES_ASIDE_MIN_DOCUMENTS:
+        return None
+    from envc.parallel import can_fork, fork_start, workers  # pickle & co.: not for small projects
+
+    if workers() <= 1 or not can_fork():
+        return None
+
+    def rules(_: object) -> Sink:
+        found = Sink()
+        found.root = root
+        run_write_rules(project, found)
+        return found
+
+    return fork_start(rules, [()])
+
+
+def _merge(sink: Sink, found: Sink) -> None:
+    """Add what another sink collected: its diagnostics, and the texts of the files they cite."""
+    sink.items.extend(found.items)
+    for file, text in found.sources.items():
+        sink.sources.setdefault(file, text)
 
 
 def build(analysis: Analysis, sink: Sink) -> list[Obj] | None:
