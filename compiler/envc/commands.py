@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from envc.model import Resolved, TaskCode
+    from envc.produce import Started
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
 
@@ -36,12 +37,13 @@ def _report(sink: Sink, fmt: str, strict: bool) -> int:
 
 
 def _pipeline(project: str | None, start: Path | None = None, analyse_only: bool = False, schemas: bool = False,  # type: ignore[no-untyped-def]
-              early=None):
+              early=None, meanwhile=None):
     from envc.pipeline import NoProject, run
 
     sink = Sink()
     try:
-        analysis, objs = run(start or Path.cwd(), project, sink, lower=not analyse_only, early=early)
+        analysis, objs = run(start or Path.cwd(), project, sink, lower=not analyse_only, early=early,
+                             meanwhile=meanwhile)
     except NoProject as exc:
         raise click.UsageError(str(exc)) from None
     if schemas and analysis is not None and objs is not None:
@@ -91,9 +93,8 @@ def compile_cmd(out: str | None, to_stdout: bool, check: bool, project: str | No
     if to_stdout:
         return _compile_stdout(project, fmt, strict, schemas)
     from envc import cache as cache_mod
-    from envc import produce
     from envc.fastpath import read_inputs, up_to_date
-    from envc.lower.build import plan
+    from envc.pipeline import later_phases
 
     inputs = read_inputs(Path.cwd(), project, out)
     if inputs is None:  # no envc.yaml: let the pipeline say so
@@ -108,25 +109,36 @@ def compile_cmd(out: str | None, to_stdout: bool, check: bool, project: str | No
         if status == EXIT_OK:
             _note(fmt, f"{inputs.out}: up to date ({len(cache.files)} files)")
         return status
-    started: list[produce.Started] = []
+    # produce and lowering are imported while a large project is parsed (`later_phases`)
+    started: list[Started] = []
 
     def early(resolved: Resolved, code: Mapping[str, TaskCode]) -> None:
         """Lowering starts on the workers while this process runs the rules."""
+        from envc import produce
+        from envc.lower.build import plan
+
         validate = _schema_check(resolved.project.settings.kubernetes_version) if schemas else None
         started.append(produce.start(plan(resolved, code), inputs.out, mode, cache, validate, ahead=True))
 
+    def abandon() -> None:
+        from envc import produce
+
+        for s in started:
+            produce.abandon(s)
+
     try:
         try:
-            sink, analysis, _ = _pipeline(project, analyse_only=True, early=early)
+            sink, analysis, _ = _pipeline(project, analyse_only=True, early=early,
+                                          meanwhile=later_phases("envc.produce"))
         except BaseException:
-            for s in started:
-                produce.abandon(s)
+            abandon()
             raise
         if analysis is None:
-            for s in started:
-                produce.abandon(s)
+            abandon()
             return _report(sink, fmt, strict) or EXIT_INPUT
         assert started, "analyse calls `early` whenever it returns an analysis"
+        from envc import produce
+
         produced = produce.finish(started[0], sink)
     except OSError as exc:  # a read-only or full disk: the environment's fault, not a bug
         _write_failed(exc, inputs.out, inputs.root, sink)

@@ -4,6 +4,7 @@ the pipeline stops between phases when there are errors."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -14,7 +15,6 @@ from envc.diagnostics import Related, Sink, Span
 from envc.entrypoints import read_tasks
 from envc.load import Document, decode, load_documents, read_source
 from envc.lower import Obj
-from envc.lower.build import lower
 from envc.model import Project, Resolved, Source, TaskCode
 from envc.project import PROJECT_FILE, find_project_file, relpath, settings_from, source_files
 from envc.resolve import resolve
@@ -35,7 +35,10 @@ class Analysis(NamedTuple):  # a NamedTuple: cheaper to define than a dataclass 
     code: Mapping[str, TaskCode]
 
 
-def load_project(cwd: Path, explicit: str | None, sink: Sink) -> Project | None:
+def load_project(cwd: Path, explicit: str | None, sink: Sink,
+                 meanwhile: Callable[[], None] | None = None) -> Project | None:
+    """The project file and every source file; `meanwhile` runs while workers parse a large
+    project (see `sources.load_files`), or after the parse."""
     progress.note("loading")
     pfile = find_project_file(cwd, explicit)
     if pfile is None:
@@ -55,7 +58,7 @@ def load_project(cwd: Path, explicit: str | None, sink: Sink) -> Project | None:
     if not files:
         sink.report(codes.NO_SOURCES, pdoc.span(("sources",)) if "sources" in pdoc.data else pdoc.span(),
                     "the `sources` globs match no file: " + ", ".join(settings.sources))
-    sources = _sources(root, files, sink)
+    sources = _sources(root, files, sink, meanwhile)
     return Project(str(root), settings, pdoc, sources, tuple(relpath(f, root) for f in files))
 
 
@@ -74,9 +77,9 @@ def _project_doc(pfile: Path, sink: Sink) -> Document | None:
     return None if sink.has_errors else docs[0]
 
 
-def _sources(root: Path, files: list[Path], sink: Sink) -> dict[str, Source]:
+def _sources(root: Path, files: list[Path], sink: Sink, meanwhile: Callable[[], None] | None) -> dict[str, Source]:
     sources: dict[str, Source] = {}
-    for rel, text, docs in load_files(root, files, sink):
+    for rel, text, docs in load_files(root, files, sink, meanwhile):
         if text is None:
             continue
         sink.sources[rel] = text
@@ -167,15 +170,27 @@ def _merge(sink: Sink, found: Sink) -> None:
 
 
 def build(analysis: Analysis, sink: Sink) -> list[Obj] | None:
+    from envc.lower.build import lower  # imported by `later_phases` meanwhile
+
     progress.note("lowering")
     objs = lower(analysis.resolved, analysis.code, sink)
     return None if sink.has_errors else objs
 
 
+def later_phases(*extra: str) -> Callable[[], None]:
+    """Imports the modules of the phases after loading (and `extra` ones): a `meanwhile` for
+    `load_project`, so that a large project's parse and these imports overlap."""
+    def imports() -> None:
+        for name in ("envc.checks.registry", "envc.lower.build", *extra):
+            importlib.import_module(name)
+    return imports
+
+
 def run(cwd: Path, explicit: str | None, sink: Sink, lower: bool = True,
-        early: Early | None = None) -> tuple[Analysis | None, list[Obj] | None]:
+        early: Early | None = None, meanwhile: Callable[[], None] | None = None,
+        ) -> tuple[Analysis | None, list[Obj] | None]:
     """Everything up to the objects; (None, None) stops at the first phase with errors."""
-    project = load_project(cwd, explicit, sink)
+    project = load_project(cwd, explicit, sink, meanwhile or later_phases())
     if project is None or sink.has_errors:
         return None, None
     analysis = analyse(project, sink, early)
@@ -184,4 +199,4 @@ def run(cwd: Path, explicit: str | None, sink: Sink, lower: bool = True,
     return analysis, build(analysis, sink)
 
 
-__all__ = ["NoProject", "Analysis", "load_project", "analyse", "build", "run", "decode"]
+__all__ = ["NoProject", "Analysis", "load_project", "analyse", "build", "later_phases", "run", "decode"]

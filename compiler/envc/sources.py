@@ -1,10 +1,13 @@
 """Phases 1–2 over every source file: read, parse with positions, check against the schema.
 
 Files are independent until resolution, so a large project is loaded on both cores: forked
-workers each take a share of the files and send their documents back as one `marshal`
-blob (plain dicts, lists, tuples and scalars: marshal writes and reads them several times
-faster than pickle, and keeps aliased values shared).  The result does not depend on how
-the files were shared out: the caller sees them in file order.
+workers and this process take chunks of files from one queue as they go, and the workers
+send their documents back as one `marshal` blob (plain dicts, lists, tuples and scalars:
+marshal writes and reads them several times faster than pickle, and keeps aliased values
+shared).  While the workers start parsing, this process runs `meanwhile` (the compile
+imports the modules of its later phases there), and the queue lets it take fewer files.
+The result does not depend on how the files were shared out: the caller sees the files
+and their diagnostics in file order, as one process loading them would report them.
 """
 
 from __future__ import annotations
@@ -12,41 +15,88 @@ from __future__ import annotations
 import contextlib
 import marshal
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from envc.diagnostics import Diagnostic, Sink
 from envc.load import Document, load_documents, read_source
 from envc.project import relpath
 from envc.schema import check_document, check_kind
 
+if TYPE_CHECKING:
+    from envc.parallel import Queue
+
 PARALLEL_MIN_BYTES = 512 * 1024  # below this, forking costs more than it saves
+CHUNK_BYTES = 64 * 1024  # files are handed out in chunks of about this size
 
 Loaded = tuple[str, str | None, list[tuple[Document, str | None]]]  # (file, text, [(document, kind)])
+Chunk = tuple[int, list[Loaded], list[Diagnostic]]  # (chunk number, its files, their diagnostics)
 
 
-def load_files(root: Path, files: Sequence[Path], sink: Sink) -> list[Loaded]:
-    """Every file's text and documents with their kind (None: not a known kind), in file order."""
-    if len(files) < 2 or _size(files) < PARALLEL_MIN_BYTES:
-        return load_share(root, files, sink)
-    from envc.parallel import can_fork, fork_start, shares, workers  # pickle & co.: not for small projects
+def load_files(root: Path, files: Sequence[Path], sink: Sink,
+               meanwhile: Callable[[], None] | None = None) -> list[Loaded]:
+    """Every file's text and documents with their kind (None: not a known kind), in file order.
+    `meanwhile` is called once, while the workers parse when there are workers."""
+    sizes = _sizes(files)
+    jobs = 1
+    if len(files) >= 2 and sum(sizes) >= PARALLEL_MIN_BYTES:
+        from envc.parallel import can_fork, workers  # pickle & co.: not for small projects
 
-    jobs = workers()
-    if jobs <= 1 or not can_fork():
-        return load_share(root, files, sink)
-    first, *rest = shares(files, jobs)
-    running = fork_start(lambda share: _packed(root, share), rest)
+        jobs = workers() if can_fork() else 1
+    if jobs <= 1:
+        loaded = load_share(root, files, sink)
+        if meanwhile is not None:
+            meanwhile()
+        return loaded
+    from envc.parallel import Queue, fork_start
+
+    parts = _chunks(files, sizes)
+    queue = Queue(len(parts))
     try:
-        mine = load_share(root, first, sink)
-    except BaseException:
-        running.cancel()
-        raise
-    loaded = {f[0]: f for f in mine}
-    for blob, diagnostics in running.collect():
+        running = fork_start(lambda _: _packed(root, queue, parts), [()] * (jobs - 1))
+        try:
+            if meanwhile is not None:
+                meanwhile()
+            done = _take(root, queue, parts)
+        except BaseException:
+            running.cancel()
+            raise
+    finally:
+        queue.close()
+    for blob, found in running.collect():
+        done.extend(_unpacked(blob, found))
+    out: list[Loaded] = []
+    for _, loaded, diagnostics in sorted(done, key=lambda c: c[0]):
+        out.extend(loaded)
         sink.items.extend(diagnostics)
-        for f in _unpacked(blob):
-            loaded[f[0]] = f
-    return [loaded[relpath(f, root)] for f in files]
+    return out
+
+
+def _chunks(files: Sequence[Path], sizes: list[int]) -> list[Sequence[Path]]:
+    """Contiguous runs of files of about CHUNK_BYTES each, in order (at most Queue.MAX_CHUNKS)."""
+    from envc.parallel import Queue
+
+    size = max(CHUNK_BYTES, sum(sizes) // Queue.MAX_CHUNKS + 1)
+    parts: list[Sequence[Path]] = []
+    start = total = 0
+    for i, n in enumerate(sizes):
+        total += n
+        if total >= size:
+            parts.append(files[start:i + 1])
+            start, total = i + 1, 0
+    if start < len(files):
+        parts.append(files[start:])
+    return parts
+
+
+def _take(root: Path, queue: Queue, parts: list[Sequence[Path]]) -> list[Chunk]:
+    """Load chunks from the queue until none is left."""
+    done: list[Chunk] = []
+    while (i := queue.take()) is not None:
+        sink = Sink()
+        done.append((i, load_share(root, parts[i], sink), sink.items))
+    return done
 
 
 def load_share(root: Path, files: Sequence[Path], sink: Sink) -> list[Loaded]:
@@ -65,27 +115,31 @@ def load_share(root: Path, files: Sequence[Path], sink: Sink) -> list[Loaded]:
     return out
 
 
-def _packed(root: Path, files: Sequence[Path]) -> tuple[bytes, list[Diagnostic]]:
-    """A worker's share as (marshal blob, diagnostics)."""
-    sink = Sink()
+def _packed(root: Path, queue: Queue, parts: list[Sequence[Path]]) -> tuple[bytes, list[list[Diagnostic]]]:
+    """A worker's chunks as (marshal blob, each chunk's diagnostics)."""
+    done = _take(root, queue, parts)
     plain = [
-        (rel, text, [(d.file, d.index, d.data, d.pos, d.tags, d.raw, d.comments, kind) for d, kind in docs])
-        for rel, text, docs in load_share(root, files, sink)
+        (i, [(rel, text, [(d.file, d.index, d.data, d.pos, d.tags, d.raw, d.comments, kind) for d, kind in docs])
+             for rel, text, docs in loaded])
+        for i, loaded, _ in done
     ]
-    return marshal.dumps(plain), sink.items
+    return marshal.dumps(plain), [diagnostics for _, _, diagnostics in done]
 
 
-def _unpacked(blob: bytes) -> list[Loaded]:
+def _unpacked(blob: bytes, diagnostics: list[list[Diagnostic]]) -> list[Chunk]:
     return [
-        (rel, text, [(Document(f, i, data, pos, tags, raw, comments), kind)
-                     for f, i, data, pos, tags, raw, comments, kind in docs])
-        for rel, text, docs in marshal.loads(blob)
+        (i, [(rel, text, [(Document(f, n, data, pos, tags, raw, comments), kind)
+                          for f, n, data, pos, tags, raw, comments, kind in docs])
+             for rel, text, docs in loaded], found)
+        for (i, loaded), found in zip(marshal.loads(blob), diagnostics, strict=True)
     ]
 
 
-def _size(files: Sequence[Path]) -> int:
-    total = 0
+def _sizes(files: Sequence[Path]) -> list[int]:
+    sizes = []
     for f in files:
+        n = 0
         with contextlib.suppress(OSError):  # read_source reports it
-            total += os.path.getsize(f)
-    return total
+            n = os.path.getsize(f)
+        sizes.append(n)
+    return sizes
