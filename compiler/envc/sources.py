@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from envc.parallel import Queue
 
 PARALLEL_MIN_BYTES = 512 * 1024  # below this, forking costs more than it saves
-CHUNK_BYTES = 64 * 1024  # files are handed out in chunks of about this size
+CHUNK_BYTES = 16 * 1024  # files are handed out in chunks of about this size (one file, typically)
 
 Loaded = tuple[str, str | None, list[tuple[Document, str | None]]]  # (file, text, [(document, kind)])
 Chunk = tuple[int, list[Loaded], list[Diagnostic]]  # (chunk number, its files, their diagnostics)

@@ -74,9 +74,11 @@ def writes(project: Project) -> Iterator[Write]:
 def run_write_rules(project: Project, sink: Sink) -> None:
     from envc.checks import registry
 
+    rules_of = registry.WRITE_RULES
     for w in writes(project):
-        for rule in registry.WRITE_RULES.get(w.field, ()):
-            if w.value is not None:
+        rules = rules_of.get(w.field)
+        if rules and w.value is not None:  # `value` walks the path: once per written field
+            for rule in rules:
                 rule(w, sink)
     for project_rule in registry.PROJECT_RULES:
         project_rule(project, sink)

@@ -27,8 +27,9 @@ DURATIONS: dict[str, tuple[tuple[str, ...], ...]] = {
 
 
 def check_durations(w: Write, sink: Sink) -> None:
+    written = w.value
     for sub in DURATIONS.get(w.field, ()):
-        value = _at(w.value, sub)
+        value = _at(written, sub)
         if value is None or isinstance(value, (bool, dict, list)):
             continue  # absent, or a shape the schema has ruled on
         try:

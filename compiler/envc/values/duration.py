@@ -9,6 +9,7 @@ float): a duration is never a fraction of a second.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _DURATION = re.compile(r"(?:(?P<h>[0-9]+)h)?(?:(?P<m>[0-9]+)m)?(?:(?P<s>[0-9]+)s)?")
 _EXPECTED = "expected seconds or a duration like 30s, 10m, 1h30m"
@@ -26,6 +27,7 @@ def parse_duration(value: object) -> int:
     return _parse_text(value)
 
 
+@lru_cache(maxsize=4096)  # a project writes a handful of distinct durations, thousands of times
 def _parse_text(text: str) -> int:
     match = _DURATION.fullmatch(text) if len(text) <= _MAX_LENGTH else None
     if match is None or not text:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
+from functools import lru_cache
 
 _QUANTITY = re.compile(
     r"(?P<sign>[+-]?)(?P<int>[0-9]*)(?:\.(?P<frac>[0-9]*))?"
@@ -36,8 +37,10 @@ _MAX_DIGITS = 100
 _MAX_EXPONENT = 1000
 
 
+@lru_cache(maxsize=4096)  # a project writes a few dozen distinct quantities, thousands of times
 def parse_quantity(text: str) -> Fraction:
-    """The value of a Kubernetes quantity such as `500m`, `1.5Gi` or `1e3`; it must be >= 0."""
+    """The value of a Kubernetes quantity such as `500m`, `1.5Gi` or `1e3`; it must be >= 0.
+    Remembered per text (a Fraction is immutable; a ValueError is raised again each time)."""
     match = _QUANTITY.fullmatch(text)
     if match is None or not (match["int"] or match["frac"]):
         raise ValueError(f"{text!r} is not a Kubernetes quantity")
