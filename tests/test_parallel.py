@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
+from envc import parallel
 from envc.parallel import Queue, chunks, fork_start, shares
 
 
@@ -40,3 +43,29 @@ def test_the_queue_hands_out_every_chunk_once_across_processes() -> None:
 def test_the_queue_is_bounded() -> None:
     with pytest.raises(ValueError):
         Queue(Queue.MAX_CHUNKS + 1)
+
+
+def test_a_worker_that_sent_its_result_is_reaped_later_and_none_is_left() -> None:
+    """`collect` returns as soon as each worker's result is in, without waiting for the worker
+    to exit; `reap(wait=True)` (run before the command ends) leaves no process behind."""
+    parallel.reap(wait=True)  # earlier tests' finished workers
+    running = fork_start(lambda share: sum(share), [[1, 2], [3]])
+    pids = [pid for pid, _ in running.children]
+    assert running.collect() == [3, 3]
+    assert set(pids) <= set(parallel._FINISHED)
+    parallel.reap(wait=True)
+    assert not set(pids) & set(parallel._FINISHED)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # no child, not even a zombie
+
+
+def test_a_failed_worker_is_waited_for() -> None:
+    def fail(share: object) -> None:
+        raise ValueError("no")
+
+    parallel.reap(wait=True)  # earlier tests' finished workers
+    running = fork_start(fail, [[1]])
+    with pytest.raises(ValueError, match="no"):
+        running.collect()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from envc import pipeline
+from envc import parallel, pipeline
 from envc.diagnostics import Sink
 from projectcopy import copy_project
 
@@ -116,6 +116,7 @@ def test_a_failure_aside_is_raised_here_and_leaves_no_process(project: Path, mon
         raise KeyError("a bug in a rule")
 
     monkeypatch.setattr(pipeline, "run_write_rules", broken)
+    parallel.reap(wait=True)  # earlier tests' finished workers
     with pytest.raises(KeyError, match="a bug in a rule"):
         diagnostics(project, monkeypatch, aside=True)
     with pytest.raises(ChildProcessError):

@@ -182,6 +182,9 @@ def entry() -> NoReturn:
     else:  # sys.exit("message"): Python prints it and exits with 1
         click.echo(status, err=True)
         code = 1
+    workers = sys.modules.get("envc.parallel")  # imported only when the run forked
+    if workers is not None:
+        workers.reap(wait=True)  # long exited by now: leave no zombie to the init process
     try:
         sys.stdout.flush()
         sys.stderr.flush()
