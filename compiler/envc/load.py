@@ -143,9 +143,10 @@ def load_documents(text: str, rel: str, sink: Sink) -> list[Document]:
     allow = _allow_comment_lines(text)
     aliases = [0]  # counted per file (SPEC §11.3), across its documents
     last = text.count("\n") + 1
+    shared = "*" in text  # without a `*` there is no alias: every node is reached once
     try:
         for index, node in enumerate(_nodes(text)):
-            doc = _convert_document(node, rel, index, allow, aliases, text, last, sink)
+            doc = _convert_document(node, rel, index, allow, aliases, text, last, shared, sink)
             if doc is not None:
                 out.append(doc)
     except yaml.MarkedYAMLError as exc:
@@ -174,9 +175,10 @@ def _nodes(text: str) -> Iterator[Node]:
 
 
 def _convert_document(
-    node: Node, rel: str, index: int, allow: frozenset[int], aliases: list[int], text: str, last: int, sink: Sink
+    node: Node, rel: str, index: int, allow: frozenset[int], aliases: list[int], text: str, last: int,
+    shared: bool, sink: Sink,
 ) -> Document | None:
-    walker = _Walker(rel, sink, aliases)
+    walker = _Walker(rel, sink, aliases, shared)
     try:
         data = walker.value(node, (), 0, None)
     except _LoadError as err:
@@ -256,10 +258,14 @@ def _mark(node: Node) -> tuple[int, int]:
 
 
 class _Walker:
-    """Converts one document's node graph; counts aliases and expanded size."""
+    """Converts one document's node graph; counts aliases and expanded size.
 
-    def __init__(self, rel: str, sink: Sink, aliases: list[int]) -> None:
+    `shared`: the file may hold aliases (it has a `*`).  Only then are nodes remembered by
+    identity (an alias is the same node reached again) and the expanded size counted."""
+
+    def __init__(self, rel: str, sink: Sink, aliases: list[int], shared: bool = True) -> None:
         self.rel, self.sink = rel, sink
+        self.shared = shared
         self.pos: dict[Path, tuple[int, int, int, int]] = {}
         self.tags: dict[Path, str] = {}
         self.raw: dict[Path, str] = {}
@@ -272,13 +278,16 @@ class _Walker:
         line, col = _mark(node)
         if depth > MAX_DEPTH:
             raise _LoadError(codes.TOO_DEEP, line, col, f"nesting deeper than {MAX_DEPTH} levels")
+        kl, kc = key_mark or (line, col)
+        if not self.shared:
+            self.pos[path] = (line, col, kl, kc)
+            return self._node(node, path, depth)
         ident = id(node)
         if ident in self.memo:  # an alias: share the value, count its size
             return self._alias(ident, line, col)
         if ident in self.active:
             self.aliases[0] += 1
             raise _LoadError(codes.ALIAS_BOMB, line, col, "an alias refers to a node that contains it", self.aliases[0])
-        kl, kc = key_mark or (line, col)
         self.pos[path] = (line, col, kl, kc)
         before = self.size
         self.size += 1
@@ -327,15 +336,17 @@ class _Walker:
     def _mapping(self, node: MappingNode, path: Path, depth: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
         seen: dict[str, tuple[int, int]] = {}
-        pos, memo = self.pos, self.memo
+        pos, memo, shared = self.pos, self.memo, self.shared
         shallow = depth + 1 <= MAX_DEPTH
         for knode, vnode in node.value:
             m = knode.start_mark
             kmark = (m.line + 1, m.column + 1)
             key = knode.value
             # Most keys and values are plain strings: read them here, not through `value`
-            # (the same result; a third of the time of loading a large project).
-            if not (type(knode) is ScalarNode and knode.tag == PLAIN and _plain_str(key) and key != "<<"):
+            # (the same result; a third of the time of loading a large project).  The test
+            # is `_plain_str`, written out: this loop runs for every key of the project.
+            if not (type(knode) is ScalarNode and knode.tag == PLAIN and key not in _NOT_STR
+                    and not (key[0].isdigit() or key[0] in "-+.") and key != "<<"):
                 key = self._key(knode, kmark)
                 if key is None:
                     continue
@@ -346,13 +357,14 @@ class _Walker:
                 continue
             seen[key] = kmark
             sub = (*path, key)
-            ident = id(vnode)
-            if shallow and type(vnode) is ScalarNode and vnode.tag == PLAIN and ident not in memo \
-                    and _plain_str(text := vnode.value):
+            if shallow and type(vnode) is ScalarNode and vnode.tag == PLAIN \
+                    and (text := vnode.value) not in _NOT_STR and not (text[0].isdigit() or text[0] in "-+.") \
+                    and not (shared and id(vnode) in memo):
                 m = vnode.start_mark
                 pos[sub] = (m.line + 1, m.column + 1, *kmark)
-                self.size += 1
-                memo[ident] = (text, 1)
+                if shared:
+                    self.size += 1
+                    memo[id(vnode)] = (text, 1)
                 out[key] = text
             else:
                 out[key] = self.value(vnode, sub, depth + 1, kmark)
@@ -360,17 +372,17 @@ class _Walker:
 
     def _sequence(self, node: SequenceNode, path: Path, depth: int) -> list[Any]:
         out: list[Any] = []
-        pos, memo = self.pos, self.memo
+        pos, memo, shared = self.pos, self.memo, self.shared
         shallow = depth + 1 <= MAX_DEPTH
         for i, item in enumerate(node.value):
-            ident = id(item)
-            if shallow and type(item) is ScalarNode and item.tag == PLAIN and ident not in memo \
-                    and _plain_str(text := item.value):  # as in `_mapping`
+            if shallow and type(item) is ScalarNode and item.tag == PLAIN and _plain_str(text := item.value) \
+                    and not (shared and id(item) in memo):  # as in `_mapping`
                 m = item.start_mark
                 line, col = m.line + 1, m.column + 1
                 pos[(*path, i)] = (line, col, line, col)
-                self.size += 1
-                memo[ident] = (text, 1)
+                if shared:
+                    self.size += 1
+                    memo[id(item)] = (text, 1)
                 out.append(text)
             else:
                 out.append(self.value(item, (*path, i), depth + 1, None))
