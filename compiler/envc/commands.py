@@ -64,9 +64,14 @@ def _schema_check(version: str):  # type: ignore[no-untyped-def]
 
 
 def validate_cmd(paths: tuple[str, ...], project: str | None, fmt: str, strict: bool, schemas: bool = False) -> int:
+    from envc.pipeline import check
+
     worst = EXIT_OK
     for start in _project_starts(paths, project):
-        sink, _, _ = _pipeline(project, start, schemas=schemas)
+        sink, analysis, _ = _pipeline(project, start, analyse_only=True)
+        if analysis is not None:
+            validate = _schema_check(analysis.project.settings.kubernetes_version) if schemas else None
+            check(analysis, sink, validate)
         worst = max(worst, _report(sink, fmt, strict))
     return worst
 

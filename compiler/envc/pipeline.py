@@ -177,6 +177,15 @@ def build(analysis: Analysis, sink: Sink) -> list[Obj] | None:
     return None if sink.has_errors else objs
 
 
+def check(analysis: Analysis, sink: Sink, validate: Callable[[list[Obj], Sink], None] | None = None) -> None:
+    """What `build` reports, without keeping the objects (`envc validate`): a large project's
+    units are lowered on every core."""
+    from envc.lower.build import check as check_units
+
+    progress.note("lowering")
+    check_units(analysis.resolved, analysis.code, sink, validate)
+
+
 def later_phases(*extra: str) -> Callable[[], None]:
     """Imports the modules of the phases after loading (and `extra` ones): a `meanwhile` for
     `load_project`, so that a large project's parse and these imports overlap."""
@@ -199,4 +208,4 @@ def run(cwd: Path, explicit: str | None, sink: Sink, lower: bool = True,
     return analysis, build(analysis, sink)
 
 
-__all__ = ["NoProject", "Analysis", "load_project", "analyse", "build", "later_phases", "run", "decode"]
+__all__ = ["NoProject", "Analysis", "load_project", "analyse", "build", "check", "later_phases", "run", "decode"]

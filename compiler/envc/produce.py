@@ -28,12 +28,10 @@ from envc.cache import Cache, diagnostics_from_json
 from envc.diagnostics import Diagnostic, Sink, Span
 from envc.emit import KUSTOMIZATION, header, is_generated, kustomization
 from envc.lower import Obj
-from envc.lower.build import KIND_ORDER, Plan, Unit, lower_units, report_collisions, units
+from envc.lower.build import KIND_ORDER, PARALLEL_MIN_UNITS, Plan, Unit, lower_units, report_collisions, units
 from envc.outdir import TMP_SUFFIX, Drift, unified_diff
 from envc.parallel import Queue, Running, can_fork, chunks, fork_map, fork_start, shares, workers
 from envc.yamlout import Memo, dump
-
-PARALLEL_MIN_UNITS = 200  # below this, forking costs more than it saves
 
 
 class Emitted(NamedTuple):

@@ -8,13 +8,13 @@ lowered in any order or in several processes (docs/performance.md).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from envc import codes
 from envc.checks.depends import depth
 from envc.checks.objects import check_objects
-from envc.diagnostics import Related, Sink, Span
+from envc.diagnostics import Diagnostic, Related, Sink, Span
 from envc.explain import Memo, invocation_entry
 from envc.load import Document
 from envc.lower import Obj
@@ -149,6 +149,46 @@ def lower(resolved: Resolved, code: Mapping[str, TaskCode], sink: Sink) -> list[
     objs = lower_units(p, units(p), sink)
     check_collisions(objs, sink)
     return sort_objects(objs)
+
+
+PARALLEL_MIN_UNITS = 200  # below this, forking costs more than it saves
+
+Checked = tuple[list[Diagnostic], list[tuple[tuple[object, ...], str, Span | None]], list[Diagnostic]]
+Validate = Callable[[list[Obj], Sink], None]
+
+
+def check(resolved: Resolved, code: Mapping[str, TaskCode], sink: Sink, validate: Validate | None = None) -> None:
+    """What `lower` reports (and `validate`, the schema check, on every object), without
+    keeping the objects: `envc validate`.  Units are independent, so in a large project forked
+    processes (ENVC_JOBS) lower a share each.  The diagnostics are the same, in the same order,
+    however many processes there are: each unit's in unit order, then collisions, then the
+    schema check's."""
+    p = plan(resolved, code)
+    todo = units(p)
+    checked: list[Checked] | None = None
+    if len(todo) >= PARALLEL_MIN_UNITS:
+        from envc.parallel import can_fork, fork_map, workers  # pickle & co.: not for small projects
+
+        jobs = workers()
+        if jobs > 1 and can_fork():
+            parts = fork_map(lambda share: [_check_unit(p, u, validate) for u in share], todo, jobs)
+            checked = [parts[i % jobs][i // jobs] for i in range(len(todo))]  # fork_map's shares interleave
+    if checked is None:
+        checked = [_check_unit(p, u, validate) for u in todo]
+    for found, _, _ in checked:
+        sink.items.extend(found)
+    report_collisions([item for _, items, _ in checked for item in items], sink)
+    for _, _, schema in checked:
+        sink.items.extend(schema)
+
+
+def _check_unit(p: Plan, unit: Unit, validate: Validate | None) -> Checked:
+    found, schema = Sink(), Sink()
+    objs = lower_units(p, [unit], found)
+    if validate is not None:
+        validate(sort_objects(objs), schema)
+    items = [(_identity(o), o.path, o.origin if isinstance(o.origin, Span) else None) for o in objs]
+    return found.items, items, schema.items
 
 
 def sort_objects(objs: list[Obj]) -> list[Obj]:
