@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 import shutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -220,12 +221,13 @@ class Started:
     job: Job
     todo: list[Unit]
     jobs: int
-    running: Running[list[Done]] | None  # None: the units run in `finish`
+    running: Running[list[Sent]] | None  # None: the units run in `finish`
     queue: Queue | None = None  # the chunks of units not taken yet (with `running`)
     parts: list[Sequence[Unit]] = field(default_factory=list)  # the chunks
 
 
 Done = tuple[int, list[UnitResult]]  # (chunk number, its units' results)
+Sent = tuple[int, bytes]  # (chunk number, its units' results pickled): what a worker sends back
 
 
 def _drain(job: Job, queue: Queue, parts: list[Sequence[Unit]]) -> list[Done]:
@@ -234,6 +236,16 @@ def _drain(job: Job, queue: Queue, parts: list[Sequence[Unit]]) -> list[Done]:
     while (i := queue.take()) is not None:
         done.append((i, run_units(job, parts[i])))
     return done
+
+
+def _drain_to_send(job: Job, queue: Queue, parts: list[Sequence[Unit]]) -> list[Sent]:
+    """`_drain` in a worker: each chunk's results are pickled as soon as they are made, so
+    that the worker has little left to do once the last chunk is taken (the parent waits)."""
+    return [(i, _pickled(run_units(job, parts[i]))) for i in iter(queue.take, None)]
+
+
+def _pickled(results: list[UnitResult]) -> bytes:
+    return pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def start(plan: Plan, out: Path, mode: str, cache: Cache,
@@ -258,11 +270,12 @@ def start(plan: Plan, out: Path, mode: str, cache: Cache,
         return Started(job, todo, jobs, None)
     if mode == "check":  # fixed shares: which diffs a worker writes (the first 3 of its share) must not vary
         fixed = shares(todo, jobs)
-        return Started(job, todo, jobs, fork_start(lambda share: [(0, run_units(job, share))], fixed), None, fixed)
+        return Started(job, todo, jobs, fork_start(lambda share: [(0, _pickled(run_units(job, share)))], fixed),
+                       None, fixed)
     parts = chunks(todo)
     queue = Queue(len(parts))
     try:
-        running = fork_start(lambda _: _drain(job, queue, parts), [()] * (jobs - 1))
+        running = fork_start(lambda _: _drain_to_send(job, queue, parts), [()] * (jobs - 1))
     except BaseException:
         queue.close()
         raise
@@ -325,7 +338,7 @@ def _join(started: Started) -> list[UnitResult]:
             raise
         finally:
             started.queue.close()
-    done = [d for part in (mine, *started.running.collect()) for d in part]
+    done = mine + [(i, pickle.loads(blob)) for part in started.running.collect() for i, blob in part]
     return [r for _, results in sorted(done, key=lambda d: d[0]) for r in results]
 
 
