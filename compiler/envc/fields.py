@@ -4,6 +4,7 @@ default (as written), and how `!append` identifies its items (SPEC §4.2, §5.2)
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any, NamedTuple
 
 from envc.values.secret_ref import derived_env_var
@@ -80,13 +81,17 @@ NESTED_IDENTITY: dict[str, Callable[[Any], Any]] = {"tolerations": _whole}
 AS_TEXT_PREFIXES: tuple[tuple[str, ...], ...] = (("resources",), ("env_vars",))
 
 
-def env_fields(kind: str) -> list[Field]:
-    return [f for f in FIELDS.values() if kind in f.kinds and f.env]
+# FIELDS never changes: each selection is made once (resolution asks for one per task).
+@cache
+def env_fields(kind: str) -> tuple[Field, ...]:
+    return tuple(f for f in FIELDS.values() if kind in f.kinds and f.env)
 
 
-def task_fields() -> list[Field]:
-    return [f for f in FIELDS.values() if TASK in f.kinds and f.task]
+@cache
+def task_fields() -> tuple[Field, ...]:
+    return tuple(f for f in FIELDS.values() if TASK in f.kinds and f.task)
 
 
-def invocation_fields() -> list[Field]:
-    return [f for f in FIELDS.values() if f.invocation]
+@cache
+def invocation_fields() -> tuple[Field, ...]:
+    return tuple(f for f in FIELDS.values() if f.invocation)

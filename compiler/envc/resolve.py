@@ -130,9 +130,10 @@ def _tasks(source: Source, env: Mapping[str, Value], sink: Sink) -> tuple[Resolv
     out = []
     for key, body in (source.doc.data.get("tasks") or {}).items():
         fields = dict(env)
+        written = body if isinstance(body, dict) else {}
         for f in task_fields():
-            path: Path = ("tasks", key, f.name)
-            if isinstance(body, dict) and f.name in body:
+            if f.name in written:
+                path: Path = ("tasks", key, f.name)
                 fields[f.name] = write(fields.get(f.name), source.doc, path, "task", sink)
             elif f.name not in fields:
                 fields[f.name] = Value(f.default, DEFAULT)
