@@ -162,8 +162,8 @@ def _finish(run: Callable[[], int]) -> NoReturn:
 
 
 def entry() -> NoReturn:
-    """The `envc` command (the console script and `python -m envc`): `main`, then the
-    process ends as soon as its output is flushed.
+    """The `envc` command (through `envc.__main__.run`): `main`, then the process ends as
+    soon as its output is flushed.
 
     Python's normal exit frees every object one by one; after a large compile that is
     millions of them (0.6 s of a 10,000-environment compile, docs/performance.md) for
