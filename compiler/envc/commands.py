@@ -64,11 +64,11 @@ def _schema_check(version: str):  # type: ignore[no-untyped-def]
 
 
 def validate_cmd(paths: tuple[str, ...], project: str | None, fmt: str, strict: bool, schemas: bool = False) -> int:
-    from envc.pipeline import check
+    from envc.pipeline import LOWERING, RULES, check, later_phases
 
     worst = EXIT_OK
     for start in _project_starts(paths, project):
-        sink, analysis, _ = _pipeline(project, start, analyse_only=True)
+        sink, analysis, _ = _pipeline(project, start, analyse_only=True, meanwhile=later_phases(RULES, LOWERING))
         if analysis is not None:
             validate = _schema_check(analysis.project.settings.kubernetes_version) if schemas else None
             check(analysis, sink, validate)
@@ -99,7 +99,7 @@ def compile_cmd(out: str | None, to_stdout: bool, check: bool, project: str | No
         return _compile_stdout(project, fmt, strict, schemas)
     from envc import cache as cache_mod
     from envc.fastpath import read_inputs, up_to_date
-    from envc.pipeline import later_phases
+    from envc.pipeline import LOWERING, RULES, later_phases
 
     inputs = read_inputs(Path.cwd(), project, out)
     if inputs is None:  # no envc.yaml: let the pipeline say so
@@ -134,7 +134,7 @@ def compile_cmd(out: str | None, to_stdout: bool, check: bool, project: str | No
     try:
         try:
             sink, analysis, _ = _pipeline(project, analyse_only=True, early=early,
-                                          meanwhile=later_phases("envc.produce"))
+                                          meanwhile=later_phases(RULES, LOWERING, "envc.produce"))
         except BaseException:
             abandon()
             raise

@@ -170,7 +170,7 @@ def _merge(sink: Sink, found: Sink) -> None:
 
 
 def build(analysis: Analysis, sink: Sink) -> list[Obj] | None:
-    from envc.lower.build import lower  # imported by `later_phases` meanwhile
+    from envc.lower.build import lower  # imported by `later_phases` meanwhile (LOWERING)
 
     progress.note("lowering")
     objs = lower(analysis.resolved, analysis.code, sink)
@@ -186,11 +186,15 @@ def check(analysis: Analysis, sink: Sink, validate: Callable[[list[Obj], Sink], 
     check_units(analysis.resolved, analysis.code, sink, validate)
 
 
-def later_phases(*extra: str) -> Callable[[], None]:
-    """Imports the modules of the phases after loading (and `extra` ones): a `meanwhile` for
-    `load_project`, so that a large project's parse and these imports overlap."""
+RULES = "envc.checks.registry"  # the modules of the phases after loading, for `later_phases`
+LOWERING = "envc.lower.build"
+
+
+def later_phases(*modules: str) -> Callable[[], None]:
+    """Imports `modules` (those of the phases after loading): a `meanwhile` for `load_project`,
+    so that a large project's parse and these imports overlap."""
     def imports() -> None:
-        for name in ("envc.checks.registry", "envc.lower.build", *extra):
+        for name in modules:
             importlib.import_module(name)
     return imports
 
@@ -199,7 +203,7 @@ def run(cwd: Path, explicit: str | None, sink: Sink, lower: bool = True,
         early: Early | None = None, meanwhile: Callable[[], None] | None = None,
         ) -> tuple[Analysis | None, list[Obj] | None]:
     """Everything up to the objects; (None, None) stops at the first phase with errors."""
-    project = load_project(cwd, explicit, sink, meanwhile or later_phases())
+    project = load_project(cwd, explicit, sink, meanwhile or later_phases(RULES, *([LOWERING] if lower else [])))
     if project is None or sink.has_errors:
         return None, None
     analysis = analyse(project, sink, early)
@@ -208,4 +212,5 @@ def run(cwd: Path, explicit: str | None, sink: Sink, lower: bool = True,
     return analysis, build(analysis, sink)
 
 
-__all__ = ["NoProject", "Analysis", "load_project", "analyse", "build", "check", "later_phases", "run", "decode"]
+__all__ = ["NoProject", "Analysis", "LOWERING", "RULES", "load_project", "analyse", "build", "check", "later_phases",
+           "run", "decode"]
