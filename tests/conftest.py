@@ -6,7 +6,13 @@ comparing with them (STYLE.md habit 11); a reviewer then reads the diff like cod
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+
+from projectcopy import copy_project
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -22,6 +28,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def update_golden(request: pytest.FixtureRequest) -> bool:
     """True when the run was started with `--update-golden`."""
     return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture
+def ml_platform(tmp_path: Path) -> Path:
+    """A copy of examples/ml-platform (sources only) to change freely: `tmp_path/proj`."""
+    p = tmp_path / "proj"
+    copy_project(EXAMPLES / "ml-platform", p)
+    return p
 
 
 # `pytest --hypothesis-profile=fuzz` (docs/robustness.md): long, random runs of the property

@@ -14,9 +14,6 @@ from envc.cli import main
 from envc.diagnostics import Sink, Span
 from envc.lower import Obj
 from envc.lower.build import check
-from projectcopy import copy_project
-
-REPO = Path(__file__).resolve().parents[1]
 
 # Diagnostics that only lowering finds: a pod check (W601: `run_as_user: null` in every pod,
 # reported at envc.yaml) and a collision (E509: `a` + `b_c` and `a-b` + `c` are both `a-b-c`).
@@ -34,9 +31,8 @@ tasks:
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    p = tmp_path / "proj"
-    copy_project(REPO / "examples" / "ml-platform", p)
+def project(ml_platform: Path) -> Path:
+    p = ml_platform
     (p / "envs" / "z-colliding.yaml").write_text(COLLIDING)
     (p / "pipelines" / "jobs.py").write_text("def b_c(): ...\n\n\ndef c(): ...\n")
     with (p / "envc.yaml").open("a") as fh:

@@ -11,16 +11,11 @@ import pytest
 
 from envc import parallel, pipeline
 from envc.diagnostics import Sink
-from projectcopy import copy_project
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    p = tmp_path / "proj"
-    copy_project(REPO / "examples" / "ml-platform", p)
-    return p
+def project(ml_platform: Path) -> Path:
+    return ml_platform
 
 
 def analyse(project: Path, monkeypatch: pytest.MonkeyPatch, hook: bool) -> tuple[list[str], list[str]]:

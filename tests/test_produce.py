@@ -11,16 +11,13 @@ import pytest
 from click.testing import CliRunner
 
 from envc.cli import main
-from projectcopy import copy_project
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    p = tmp_path / "proj"
-    copy_project(REPO / "examples" / "ml-platform", p)
-    return p
+def project(ml_platform: Path) -> Path:
+    return ml_platform
 
 
 def compile_(project: Path, *args: str) -> tuple[int, str]:

@@ -13,9 +13,6 @@ import pytest
 from envc import sources
 from envc.diagnostics import Sink
 from envc.sources import load_files
-from projectcopy import copy_project
-
-REPO = Path(__file__).resolve().parents[1]
 
 BROKEN = {
     "envs/z-syntax.yaml": "kind: TaskEnvironment\nname: [unclosed\n",
@@ -27,9 +24,8 @@ BROKEN = {
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    p = tmp_path / "proj"
-    copy_project(REPO / "examples" / "ml-platform", p)
+def project(ml_platform: Path) -> Path:
+    p = ml_platform
     for rel, text in BROKEN.items():
         (p / rel).write_text(text)
     (p / "envs" / "z-latin1.yaml").write_bytes(b"kind: TaskEnvironment\nname: caf\xe9\n")
