@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import re
+from collections.abc import Callable
 from pathlib import Path as FsPath
 from typing import NamedTuple
 
@@ -147,24 +148,26 @@ def _task(reader: _Reader, env: ResolvedEnv, task: ResolvedTask, sink: Sink) -> 
 
 
 def _from_entrypoint(reader: _Reader, task: ResolvedTask, entry: str, body: dict[str, object], sink: Sink) -> TaskCode | None:
-    span = task.doc.span((*task.path, "entrypoint"))
+    def span() -> Span:  # only an error needs it: looked up then (a project has thousands of tasks)
+        return task.doc.span((*task.path, "entrypoint"))
+
     if "async" in body:
         sink.report(codes.ASYNC_WITH_ENTRYPOINT, task.doc.key_span((*task.path, "async")),
                     "`async:` beside an `entrypoint`: the function's source decides")
     spec, sep, function = entry.rpartition(":")
     if not sep or not spec or not _IDENT.match(function):
-        sink.report(codes.BAD_ENTRYPOINT, span, f"`{entry}` is not `path/to/file.py:function` or `dotted.module:function`")
+        sink.report(codes.BAD_ENTRYPOINT, span(), f"`{entry}` is not `path/to/file.py:function` or `dotted.module:function`")
         return None
     if function != task.key:
         sink.report(codes.TASK_KEY_MISMATCH, task.doc.key_span(task.path),
                     f"the task key `{task.key}` must equal the function name `{function}`",
-                    (Related("the entrypoint names it here", span),))
+                    (Related("the entrypoint names it here", span()),))
     return _resolve(reader, spec, function, task, span, None, sink)
 
 
 def _from_module(reader: _Reader, task: ResolvedTask, module: Value, body: dict[str, object], sink: Sink) -> TaskCode | None:
-    span = module.origin.span or task.doc.span(task.path)
-    code = _resolve(reader, str(module.value), task.key, task, span, span, sink)
+    where = module.origin.span or task.doc.span(task.path)
+    code = _resolve(reader, str(module.value), task.key, task, lambda: where, where, sink)
     if code is not None and "async" in body and body["async"] != code.is_async:
         sink.report(codes.ASYNC_MISMATCH, task.doc.span((*task.path, "async")),
                     f"`async: {str(body['async']).lower()}` but `{code.function}` in {code.file} is "
@@ -172,20 +175,21 @@ def _from_module(reader: _Reader, task: ResolvedTask, module: Value, body: dict[
     return code
 
 
-def _resolve(reader: _Reader, spec: str, function: str, task: ResolvedTask, span: Span,
+def _resolve(reader: _Reader, spec: str, function: str, task: ResolvedTask, span: Callable[[], Span],
              module_span: Span | None, sink: Sink) -> TaskCode | None:
+    """`span`: where the reference is written, computed only for a diagnostic."""
     found = reader.find(spec)
     if isinstance(found, str):
         code = (codes.PATH_ESCAPES if "leaves the project root" in found
                 else codes.BAD_ENTRYPOINT if "not importable" in found else codes.MODULE_NOT_FOUND)
-        sink.report(code, span, found)
+        sink.report(code, span(), found)
         return None
     rel, name = found
     module = reader.module(rel, name)
     if module is None:
         return None
     if function not in module.functions:
-        where = task.doc.key_span(task.path) if module_span is not None else span
+        where = task.doc.key_span(task.path) if module_span is not None else span()
         related = (Related("the module is set here", module_span),) if module_span is not None else ()
         sink.report(codes.FUNCTION_NOT_FOUND, where,
                     f"{rel} defines no module-level function `{function}`{did_you_mean(function, module.functions)}",
