@@ -88,22 +88,22 @@ class _Resolver:
         return dict(resolved.fields) if resolved is not None else None
 
     def _parent_source(self, source: Source, parent: str) -> Source | None:
+        target = self.project.sources.get(parent)
+        if parent != source.name and target is not None and target.kind == source.kind:
+            return target  # the usual case: no position needed
         span = source.doc.span(("extends",))
         if parent == source.name:
             self.sink.report(codes.EXTENDS_SELF, span, f"`{source.name}` extends itself")
             return None
-        target = self.project.sources.get(parent)
         if target is None:
             same = [n for n, s in self.project.sources.items() if s.kind == source.kind]
             self.sink.report(codes.UNKNOWN_PARENT, span,
                              f"`extends: {parent}` names no {source.kind}{did_you_mean(parent, same)}")
             return None
-        if target.kind != source.kind:
-            self.sink.report(codes.PARENT_WRONG_KIND, span,
-                             f"`{parent}` is a {target.kind}; a {source.kind} can only extend a {source.kind}",
-                             (Related(f"`{parent}` is defined here", target.span),))
-            return None
-        return target
+        self.sink.report(codes.PARENT_WRONG_KIND, span,  # the only case left
+                         f"`{parent}` is a {target.kind}; a {source.kind} can only extend a {source.kind}",
+                         (Related(f"`{parent}` is defined here", target.span),))
+        return None
 
     def _cycle(self, members: tuple[str, ...]) -> None:
         first = min(members)
