@@ -266,6 +266,8 @@ def _identity(o: Obj) -> tuple[object, ...]:
 def report_collisions(items: list[tuple[tuple[object, ...], str, Span | None]], sink: Sink) -> None:
     """E509 for each (identity, output path, origin) whose identity or path (case-insensitively)
     an earlier one already has; earlier means first by source location."""
+    if len({i[0] for i in items}) == len(items) == len({i[1].lower() for i in items}):
+        return  # nothing is produced twice (the usual case): no need to order them
     seen: dict[object, tuple[str, Span | None]] = {}
     nowhere = Span("", 0, 0)
     for identity, path, origin in sorted(items, key=lambda i: (i[2] or nowhere, i[1])):
