@@ -293,3 +293,15 @@ def test_with_a_fixed_version_an_incremental_compile_writes_what_a_clean_one_doe
     assert compile_(project, "--out", str(project / "clean"))[0] == 0
     assert tree(project / "manifests") == tree(project / "clean")
     assert (tree(project / "manifests") == before) == (edit == "a comment only")
+
+
+def test_every_parallel_path_at_once_gives_the_golden_bytes(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loading on two processes, the write rules aside and the lowering workers, all in one run."""
+    monkeypatch.setattr("envc.produce.PARALLEL_MIN_UNITS", 1)
+    monkeypatch.setattr("envc.sources.PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr("envc.sources.CHUNK_BYTES", 1)
+    monkeypatch.setattr("envc.pipeline.RULES_ASIDE_MIN_DOCUMENTS", 0)
+    monkeypatch.setenv("ENVC_JOBS", "2")
+    code, output = compile_(project, "--out", str(project / "par"))
+    assert code == 0, output
+    assert tree(project / "par") == golden()
