@@ -87,8 +87,8 @@ class Plan:
     def _doc_digest(self, doc: Document) -> str:
         known = self.docs.get(id(doc))
         if known is None:
-            tags = sorted(([list(k), v] for k, v in doc.tags.items()), key=repr)
-            raw = sorted(([list(k), v] for k, v in doc.raw.items()), key=repr)
+            # tags and number texts in the order the loader met them: a function of the text
+            tags, raw = list(doc.tags.items()), list(doc.raw.items())
             text = written_json([doc.file, doc.index, doc.data, tags, raw, sorted(doc.comments)])
             known = self.docs[id(doc)] = hashlib.sha256(text.encode("utf-8")).hexdigest()
         return known
