@@ -80,8 +80,8 @@ class Plan:
         while at is not None:
             docs.append(at.source.doc)
             at = self.resolved.environments.get(at.extends) if at.extends is not None else None
-        code = [repr(self.code.get(t.fqn)) for t in env.tasks]
-        text = "\x00".join([*map(self._doc_digest, docs), *code, templates])
+        code = [tuple(c) if (c := self.code.get(t.fqn)) is not None else None for t in env.tasks]
+        text = "\x00".join([*map(self._doc_digest, docs), written_json(code), templates])
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def _doc_digest(self, doc: Document) -> str:
