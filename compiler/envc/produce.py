@@ -171,11 +171,12 @@ def _reusable(job: Job, key: str) -> UnitResult | None:
 def _emit(job: Job, o: Obj, memo: Memo, want_diff: bool) -> Emitted:
     data = (header(o.source) + dump(o.manifest, memo=memo)).encode("utf-8")
     sha = hashlib.sha256(data).hexdigest()
-    status, diff = _compare(job, o.path, data, sha, want_diff)
-    stat = _stage(job, o.path, data) if status != "same" and job.mode == "write" else job.disk.stats.get(o.path)
+    path = o.path  # a property: formatted once here
+    status, diff = _compare(job, path, data, sha, want_diff)
+    stat = _stage(job, path, data) if status != "same" and job.mode == "write" else job.disk.stats.get(path)
     identity = (o.api_group, o.kind, o.manifest["metadata"].get("namespace"), o.name)
     order = (o.group_order, o.step_index, KIND_ORDER.index(o.kind), o.name)
-    return Emitted(o.path, order, identity, o.origin, sha, status, diff, stat)
+    return Emitted(path, order, identity, o.origin, sha, status, diff, stat)
 
 
 def _compare(job: Job, path: str, data: bytes, sha: str, want_diff: bool) -> tuple[str, str | None]:
