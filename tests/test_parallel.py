@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 
@@ -50,7 +51,7 @@ def test_a_worker_that_sent_its_result_is_reaped_later_and_none_is_left() -> Non
     to exit; `reap(wait=True)` (run before the command ends) leaves no process behind."""
     parallel.reap(wait=True)  # earlier tests' finished workers
     running = fork_start(lambda share: sum(share), [[1, 2], [3]])
-    pids = [pid for pid, _ in running.children]
+    pids = [c.pid for c in running.children]
     assert running.collect() == [3, 3]
     assert set(pids) <= set(parallel._FINISHED)
     parallel.reap(wait=True)
@@ -69,3 +70,69 @@ def test_a_failed_worker_is_waited_for() -> None:
         running.collect()
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)
+
+
+def test_messages_arrive_while_the_worker_runs_and_in_order() -> None:
+    """`send` hands data to the parent as the worker goes: here the worker sends one message,
+    then waits for the parent to have read it before it sends the rest and ends."""
+    parallel.reap(wait=True)
+    read, write = os.pipe()  # the parent says "x" on it once it has seen the first message
+
+    def work(_: object) -> str:
+        parallel.send(b"first")
+        assert os.read(read, 1) == b"x"  # the parent has seen "first"
+        for i in range(3):
+            parallel.send(str(i).encode())
+        return "done"
+
+    running = fork_start(work, [()])
+    deadline = time.monotonic() + 60
+    seen: list[bytes] = []
+    while not seen and time.monotonic() < deadline:
+        seen += running.messages()
+    assert seen == [b"first"]
+    os.write(write, b"x")
+    assert running.collect() == ["done"]
+    assert running.messages() == [b"0", b"1", b"2"]  # read by `collect`, kept for `messages`
+    assert running.messages() == []
+    os.close(read)
+    os.close(write)
+    parallel.reap(wait=True)
+
+
+def test_a_worker_sending_more_than_a_pipe_holds_is_not_stuck() -> None:
+    """Messages larger than any pipe buffer: the worker waits while the parent is busy, and
+    goes on as the parent reads; nothing is lost or reordered."""
+    parallel.reap(wait=True)
+    blobs = [bytes([i]) * (3 << 20) for i in range(4)]  # 12 MiB in all
+
+    def work(_: object) -> None:
+        for b in blobs:
+            parallel.send(b)
+
+    running = fork_start(work, [()])
+    got: list[bytes] = []
+    while len(got) < 2:
+        got += running.messages()
+    assert running.collect() == [None]
+    got += running.messages()
+    assert got == blobs
+    parallel.reap(wait=True)
+
+
+def test_a_worker_failing_after_it_sent_messages_raises_its_error() -> None:
+    def fail(_: object) -> None:
+        parallel.send(b"partial")
+        raise OSError(28, "No space left on device")
+
+    parallel.reap(wait=True)
+    running = fork_start(fail, [()])
+    with pytest.raises(OSError, match="No space left"):
+        running.collect()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+
+
+def test_send_is_for_workers_only() -> None:
+    with pytest.raises(RuntimeError, match="forked workers"):
+        parallel.send(b"x")

@@ -17,7 +17,7 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -29,8 +29,11 @@ CACHE_DIR = ".envc-cache"
 FORMAT = 1
 
 
-@dataclass(frozen=True, slots=True)
-class FileRecord:
+class FileRecord(NamedTuple):
+    """One output file as the cache records it (a NamedTuple: a cache holds one per output
+    file, 28,000 at 10,000 environments, and a tuple is made several times faster than a
+    frozen dataclass)."""
+
     path: str
     sha: str
     size: int
@@ -40,11 +43,11 @@ class FileRecord:
     origin: tuple[str, int, int] | None = None
 
     def to_json(self) -> list[Any]:
-        return [self.path, self.sha, self.size, self.mtime_ns, self.order, self.identity, self.origin]
+        return list(self)
 
     @staticmethod
     def from_json(row: list[Any]) -> FileRecord:
-        order = tuple(tuple(x) if isinstance(x, list) else x for x in row[4])
+        order = tuple([tuple(x) if type(x) is list else x for x in row[4]])
         origin = (str(row[6][0]), int(row[6][1]), int(row[6][2])) if row[6] else None
         return FileRecord(row[0], row[1], row[2], row[3], order, tuple(row[5]), origin)
 

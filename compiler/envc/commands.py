@@ -193,13 +193,13 @@ def _remember(cache: object, inputs: object, analysis: object, sink: Sink) -> No
     """Record the fingerprint of this run's inputs, so an unchanged project is a stat walk away."""
     from envc import cache as cache_mod
     from envc.emit import KUSTOMIZATION
-    from envc.fastpath import Inputs, with_python
+    from envc.fastpath import Inputs, fingerprint_with
     from envc.pipeline import Analysis
 
     assert isinstance(cache, cache_mod.Cache) and isinstance(inputs, Inputs) and isinstance(analysis, Analysis)
     python = sorted({c.file for c in analysis.code.values()})
     cache.inputs = python
-    cache.fingerprint = with_python(inputs, python).fingerprint
+    cache.fingerprint = fingerprint_with(inputs, python)
     cache.diagnostics = cache_mod.diagnostics_to_json(sink.sorted())
     cache_mod.save(cache, KUSTOMIZATION)
 

@@ -9,7 +9,7 @@ which are replayed so a warm run reports exactly what a cold one would.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from envc.cache import Cache, diagnostics_from_json, fingerprint
@@ -23,7 +23,6 @@ class Inputs:
     root: Path
     out: Path
     files: tuple[tuple[str, bytes], ...]  # project-relative path -> bytes
-    fingerprint: str
 
 
 def read_inputs(cwd: Path, explicit: str | None, out: str | None) -> Inputs | None:
@@ -38,24 +37,21 @@ def read_inputs(cwd: Path, explicit: str | None, out: str | None) -> Inputs | No
     settings = settings_from(data, root)
     target = Path(out) if out else root / settings.output
     files = [(PROJECT_FILE, text)] + [(relpath(f, root), f.read_bytes()) for f in source_files(root, settings)]
-    return _finish(root, target, files)
+    return Inputs(root, target, tuple(files))
 
 
-def _finish(root: Path, out: Path, files: list[tuple[str, bytes]]) -> Inputs:
-    return Inputs(root, out, tuple(files), fingerprint(files, [str(out.resolve())]))
-
-
-def with_python(inputs: Inputs, python: list[str]) -> Inputs:
-    """The inputs plus the Python files a run read (their bytes as they are now)."""
+def fingerprint_with(inputs: Inputs, python: list[str]) -> str:
+    """The fingerprint of the inputs plus the Python files a run read (their bytes as they
+    are now): computed only when a cache is there to compare with, or to be written."""
     extra = [(p, _read(inputs.root / p)) for p in python]
-    return _finish(inputs.root, inputs.out, [*inputs.files, *extra])
+    return fingerprint([*inputs.files, *extra], [str(inputs.out.resolve())])
 
 
 def up_to_date(inputs: Inputs, cache: Cache) -> Sink | None:
     """The replayed diagnostics when nothing changed since the cached run, else None."""
     if cache.fingerprint is None:
         return None
-    if with_python(inputs, cache.inputs).fingerprint != cache.fingerprint:
+    if fingerprint_with(inputs, cache.inputs) != cache.fingerprint:
         return None
     if not _outputs_unchanged(inputs.out, cache):
         return None
@@ -86,4 +82,4 @@ def _read(p: Path) -> bytes:
         return b""
 
 
-__all__ = ["Inputs", "read_inputs", "up_to_date", "with_python", "replace"]
+__all__ = ["Inputs", "read_inputs", "up_to_date", "fingerprint_with"]

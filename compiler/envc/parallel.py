@@ -1,6 +1,8 @@
 """Run independent work on both cores: fork, let each child take a share, collect
 pickled results through pipes.  Forked children share the parent's read-only
-state (the resolved project) copy-on-write, so nothing large is pickled in.
+state (the resolved project) copy-on-write, so nothing large is pickled in.  A child
+can also `send` partial results as it goes, which the parent reads between pieces of
+its own work (`Running.messages`): then little is left to transfer at the end.
 
 Falls back to one process where `os.fork` does not exist or the work is small.
 """
@@ -11,6 +13,7 @@ import contextlib
 import os
 import pickle
 import signal
+import struct
 import traceback
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar, cast
@@ -31,27 +34,85 @@ def shares(items: Sequence[T], jobs: int) -> list[Sequence[T]]:
     return [items[i::jobs] for i in range(jobs)]
 
 
+class _Child:
+    """A worker as this process sees it: its pid, the read end of its pipe, what was read."""
+
+    __slots__ = ("pid", "fd", "buf", "messages", "result")
+
+    def __init__(self, pid: int, fd: int) -> None:
+        self.pid, self.fd = pid, fd
+        self.buf = bytearray()
+        self.messages: list[bytes] = []
+        self.result: tuple[str, object] | None = None
+
+    def read(self, wait: bool) -> None:
+        """Read what the worker wrote (`wait`: up to its end) and split it into frames."""
+        if self.result is not None:
+            return
+        os.set_blocking(self.fd, wait)
+        while True:
+            try:
+                data = os.read(self.fd, _READ_SIZE)
+            except BlockingIOError:
+                break
+            if not data:
+                break
+            self.buf += data
+        self._frames()
+        if wait and self.result is None:  # it died before sending its result
+            self.result = ("err", "a worker died without a result")
+
+    def _frames(self) -> None:
+        buf, at = self.buf, 0
+        with memoryview(buf) as view:  # payloads are copied once (messages) or not at all (the result)
+            while len(buf) - at >= _HEAD.size:
+                tag, size = _HEAD.unpack_from(buf, at)
+                start, end = at + _HEAD.size, at + _HEAD.size + size
+                if len(buf) < end:
+                    break
+                if tag == _MESSAGE:
+                    self.messages.append(bytes(view[start:end]))
+                else:
+                    self.result = pickle.loads(view[start:end])
+                at = end
+        del buf[:at]
+
+
 class Running(Generic[R]):
     """Workers started by `fork_start`: collect their results, or cancel them."""
 
-    def __init__(self, children: list[tuple[int, int]]) -> None:
+    def __init__(self, children: list[_Child]) -> None:
         self.children = children
+
+    def messages(self) -> list[bytes]:
+        """What the workers have `send`-ed since the last call, without waiting: each worker's
+        messages in the order it sent them."""
+        out: list[bytes] = []
+        for child in self.children:
+            child.read(wait=False)
+            out += child.messages
+            child.messages = []
+        return out
 
     def collect(self) -> list[R]:
         """Each worker's result, in share order; a worker's exception is raised here.  A worker
-        that sent its result is not waited for (`reap`); one that failed is."""
+        that sent its result is not waited for (`reap`); one that failed is.  Messages not
+        read yet stay for `messages`."""
         results: list[R] = []
         errors: list[BaseException] = []
-        children, self.children = self.children, []
-        for pid, fd in children:
-            with os.fdopen(fd, "rb") as fh:
-                data = fh.read()
-            status, payload = pickle.loads(data) if data else ("err", "a worker died without a result")
+        for child in self.children:
+            if child.fd < 0:
+                continue  # collected before
+            child.read(wait=True)
+            os.close(child.fd)
+            child.fd = -1
+            assert child.result is not None
+            status, payload = child.result
             if status == "ok":  # it has done everything but exit: not waited for here (see `reap`)
-                _FINISHED.append(pid)
+                _FINISHED.append(child.pid)
                 results.append(cast(R, payload))
                 continue
-            os.waitpid(pid, 0)
+            os.waitpid(child.pid, 0)
             if isinstance(payload, BaseException):
                 errors.append(payload)
             else:
@@ -63,11 +124,36 @@ class Running(Generic[R]):
     def cancel(self) -> None:
         """Stop every worker now and wait until it is gone (nothing it does outlives this call)."""
         children, self.children = self.children, []
-        for pid, fd in children:
+        for child in children:
+            if child.fd < 0:
+                continue  # collected: nothing left running
             with contextlib.suppress(ProcessLookupError):  # it may have finished already
-                os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            os.close(fd)
+                os.kill(child.pid, signal.SIGKILL)
+            os.waitpid(child.pid, 0)
+            os.close(child.fd)
+
+
+# A worker writes frames to its pipe: a tag, the payload's length, the payload.  A message
+# (`send`) as it goes, and last its pickled result.
+_HEAD = struct.Struct("<cQ")
+_MESSAGE, _RESULT = b"m", b"r"
+_READ_SIZE = 1 << 20
+_PIPE_SIZE = 1 << 20  # Linux's default maximum for a pipe buffer (/proc/sys/fs/pipe-max-size)
+_SEND_FD = -1  # in a worker: the write end of its pipe
+
+
+def send(data: bytes) -> None:
+    """In a worker: send `data` to the parent now, which reads it with `Running.messages`
+    while the worker goes on (a large pipe buffer: the worker rarely waits for the parent)."""
+    if _SEND_FD < 0:
+        raise RuntimeError("send() is for forked workers")
+    _write(_SEND_FD, _HEAD.pack(_MESSAGE, len(data)) + data)
+
+
+def _write(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 class Queue:
@@ -157,12 +243,18 @@ def fork_map(fn: Callable[[Sequence[T]], R], items: Sequence[T], jobs: int) -> l
     return [mine, *running.collect()]
 
 
-def _spawn(fn: Callable[[Sequence[T]], R], share: Sequence[T]) -> tuple[int, int]:
+def _spawn(fn: Callable[[Sequence[T]], R], share: Sequence[T]) -> _Child:
+    global _SEND_FD
     reap()
     read, write = os.pipe()
+    with contextlib.suppress(AttributeError, OSError):  # not Linux, or a lower limit: the default
+        import fcntl
+
+        fcntl.fcntl(write, fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
     pid = os.fork()
     if pid == 0:  # the child: compute, send, leave without running the parent's cleanup
         os.close(read)
+        _SEND_FD = write
         try:
             data = pickle.dumps(("ok", fn(share)), protocol=pickle.HIGHEST_PROTOCOL)
         except BaseException as exc:  # noqa: BLE001 - sent to the parent, which raises it
@@ -171,8 +263,7 @@ def _spawn(fn: Callable[[Sequence[T]], R], share: Sequence[T]) -> tuple[int, int
                 data = pickle.dumps(("err", exc))
             except Exception:  # noqa: BLE001 - an exception that does not pickle: its text
                 data = pickle.dumps(("err", traceback.format_exc()))
-        with os.fdopen(write, "wb") as fh:
-            fh.write(data)
+        _write(write, _HEAD.pack(_RESULT, len(data)) + data)
         os._exit(0)
     os.close(write)
-    return pid, read
+    return _Child(pid, read)

@@ -1,11 +1,13 @@
 """Phases 1–2 over every source file: read, parse with positions, check against the schema.
 
 Files are independent until resolution, so a large project is loaded on both cores: forked
-workers and this process take chunks of files from one queue as they go, and the workers
-send their documents back as one `marshal` blob (plain dicts, lists, tuples and scalars:
-marshal writes and reads them several times faster than pickle, and keeps aliased values
-shared).  While the workers start parsing, this process runs `meanwhile` (the compile
-imports the modules of its later phases there), and the queue lets it take fewer files.
+workers and this process take chunks of files from one queue as they go.  A worker sends
+each chunk's documents back as soon as it has loaded them, as a `marshal` blob (plain
+dicts, lists, tuples and scalars: marshal writes and reads them several times faster than
+pickle, and keeps aliased values shared), and this process turns them back into documents
+between chunks of its own: little is left to do once the last chunk is loaded.  While the
+workers start parsing, this process runs `meanwhile` (the compile imports the modules of its
+later phases there), and the queue lets it take fewer files.
 The result does not depend on how the files were shared out: the caller sees the files
 and their diagnostics in file order, as one process loading them would report them.
 """
@@ -54,18 +56,21 @@ def load_files(root: Path, files: Sequence[Path], sink: Sink,
     parts = _chunks(files, sizes)
     queue = Queue(len(parts))
     try:
-        running = fork_start(lambda _: _packed(root, queue, parts), [()] * (jobs - 1))
+        running = fork_start(lambda _: _send_chunks(root, queue, parts), [()] * (jobs - 1))
         try:
             if meanwhile is not None:
                 meanwhile()
-            done = _take(root, queue, parts)
+            done: list[Chunk] = []
+            while (i := queue.take()) is not None:
+                done.append(_load_chunk(root, i, parts[i]))
+                done += map(_unpacked, running.messages())  # what the workers sent meanwhile
+            running.collect()
         except BaseException:
             running.cancel()
             raise
     finally:
         queue.close()
-    for blob, found in running.collect():
-        done.extend(_unpacked(blob, found))
+    done += map(_unpacked, running.messages())
     out: list[Loaded] = []
     for _, loaded, diagnostics in sorted(done, key=lambda c: c[0]):
         out.extend(loaded)
@@ -90,13 +95,9 @@ def _chunks(files: Sequence[Path], sizes: list[int]) -> list[Sequence[Path]]:
     return parts
 
 
-def _take(root: Path, queue: Queue, parts: list[Sequence[Path]]) -> list[Chunk]:
-    """Load chunks from the queue until none is left."""
-    done: list[Chunk] = []
-    while (i := queue.take()) is not None:
-        sink = Sink()
-        done.append((i, load_share(root, parts[i], sink), sink.items))
-    return done
+def _load_chunk(root: Path, i: int, files: Sequence[Path]) -> Chunk:
+    sink = Sink()
+    return i, load_share(root, files, sink), sink.items
 
 
 def load_share(root: Path, files: Sequence[Path], sink: Sink) -> list[Loaded]:
@@ -115,24 +116,28 @@ def load_share(root: Path, files: Sequence[Path], sink: Sink) -> list[Loaded]:
     return out
 
 
-def _packed(root: Path, queue: Queue, parts: list[Sequence[Path]]) -> tuple[bytes, list[list[Diagnostic]]]:
-    """A worker's chunks as (marshal blob, each chunk's diagnostics)."""
-    done = _take(root, queue, parts)
-    plain = [
-        (i, [(rel, text, [(d.file, d.index, d.data, d.pos, d.tags, d.raw, d.comments, kind) for d, kind in docs])
-             for rel, text, docs in loaded])
-        for i, loaded, _ in done
-    ]
-    return marshal.dumps(plain), [diagnostics for _, _, diagnostics in done]
+def _send_chunks(root: Path, queue: Queue, parts: list[Sequence[Path]]) -> None:
+    """A worker: load chunks from the queue until none is left, sending each as soon as it is
+    loaded (the parent turns it back into documents between chunks of its own)."""
+    import pickle
+
+    from envc.parallel import send
+
+    while (i := queue.take()) is not None:
+        _, loaded, diagnostics = _load_chunk(root, i, parts[i])
+        plain = [(rel, text, [(d.file, d.index, d.data, d.pos, d.tags, d.raw, d.comments, kind) for d, kind in docs])
+                 for rel, text, docs in loaded]
+        send(pickle.dumps((i, marshal.dumps(plain), diagnostics), protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def _unpacked(blob: bytes, diagnostics: list[list[Diagnostic]]) -> list[Chunk]:
-    return [
-        (i, [(rel, text, [(Document(f, n, data, pos, tags, raw, comments), kind)
-                          for f, n, data, pos, tags, raw, comments, kind in docs])
-             for rel, text, docs in loaded], found)
-        for (i, loaded), found in zip(marshal.loads(blob), diagnostics, strict=True)
-    ]
+def _unpacked(message: bytes) -> Chunk:
+    import pickle
+
+    i, blob, diagnostics = pickle.loads(message)
+    loaded = [(rel, text, [(Document(f, n, data, pos, tags, raw, comments), kind)
+                           for f, n, data, pos, tags, raw, comments, kind in docs])
+              for rel, text, docs in marshal.loads(blob)]
+    return i, loaded, diagnostics
 
 
 def _sizes(files: Sequence[Path]) -> list[int]:
