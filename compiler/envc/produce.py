@@ -31,7 +31,7 @@ from envc.emit import KUSTOMIZATION, header, is_generated, kustomization
 from envc.lower import Obj
 from envc.lower.build import KIND_ORDER, PARALLEL_MIN_UNITS, Plan, Unit, lower_units, report_collisions, units
 from envc.outdir import TMP_SUFFIX, Drift, unified_diff
-from envc.parallel import Queue, Running, can_fork, chunks, fork_map, fork_start, shares, workers
+from envc.parallel import Queue, Running, can_fork, chunks, fork_map, fork_start, send, shares, workers
 from envc.yamlout import Memo, dump
 
 
@@ -228,24 +228,30 @@ class Started:
 
 
 Done = tuple[int, list[UnitResult]]  # (chunk number, its units' results)
-Sent = tuple[int, bytes]  # (chunk number, its units' results pickled): what a worker sends back
+# What a worker returns: (chunk number, its units' results pickled) per share in check mode;
+# in write mode nothing: it `send`s each chunk's pickled (chunk number, results) as it goes.
+Sent = tuple[int, bytes]
 
 
-def _drain(job: Job, queue: Queue, parts: list[Sequence[Unit]]) -> list[Done]:
-    """Take chunks of units from the queue until none is left."""
+def _drain(job: Job, queue: Queue, parts: list[Sequence[Unit]], running: Running[list[Sent]]) -> list[Done]:
+    """Take chunks of units from the queue until none is left; between chunks, take in what
+    the workers have sent meanwhile."""
     done = []
     while (i := queue.take()) is not None:
         done.append((i, run_units(job, parts[i])))
+        done += map(pickle.loads, running.messages())
     return done
 
 
 def _drain_to_send(job: Job, queue: Queue, parts: list[Sequence[Unit]]) -> list[Sent]:
-    """`_drain` in a worker: each chunk's results are pickled as soon as they are made, so
-    that the worker has little left to do once the last chunk is taken (the parent waits)."""
-    return [(i, _pickled(run_units(job, parts[i]))) for i in iter(queue.take, None)]
+    """`_drain` in a worker: each chunk's results are sent as soon as they are made, so that
+    the worker has nothing left to do once the last chunk is taken (the parent waits)."""
+    for i in iter(queue.take, None):
+        send(_pickled((i, run_units(job, parts[i]))))
+    return []
 
 
-def _pickled(results: list[UnitResult]) -> bytes:
+def _pickled(results: object) -> bytes:
     return pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL)
 
 
@@ -333,13 +339,14 @@ def _join(started: Started) -> list[UnitResult]:
     mine: list[Done] = []
     if started.queue is not None:
         try:
-            mine = _drain(started.job, started.queue, started.parts)
+            mine = _drain(started.job, started.queue, started.parts, started.running)
         except BaseException:
             started.running.cancel()
             raise
         finally:
             started.queue.close()
     done = mine + [(i, pickle.loads(blob)) for part in started.running.collect() for i, blob in part]
+    done += map(pickle.loads, started.running.messages())
     return [r for _, results in sorted(done, key=lambda d: d[0]) for r in results]
 
 
