@@ -166,8 +166,10 @@ def _from_entrypoint(reader: _Reader, task: ResolvedTask, entry: str, body: dict
 
 
 def _from_module(reader: _Reader, task: ResolvedTask, module: Value, body: dict[str, object], sink: Sink) -> TaskCode | None:
-    where = module.origin.span or task.doc.span(task.path)
-    code = _resolve(reader, str(module.value), task.key, task, lambda: where, where, sink)
+    def where() -> Span:  # where the module is set: only an error needs it
+        return module.origin.span or task.doc.span(task.path)
+
+    code = _resolve(reader, str(module.value), task.key, task, where, where, sink)
     if code is not None and "async" in body and body["async"] != code.is_async:
         sink.report(codes.ASYNC_MISMATCH, task.doc.span((*task.path, "async")),
                     f"`async: {str(body['async']).lower()}` but `{code.function}` in {code.file} is "
@@ -176,8 +178,9 @@ def _from_module(reader: _Reader, task: ResolvedTask, module: Value, body: dict[
 
 
 def _resolve(reader: _Reader, spec: str, function: str, task: ResolvedTask, span: Callable[[], Span],
-             module_span: Span | None, sink: Sink) -> TaskCode | None:
-    """`span`: where the reference is written, computed only for a diagnostic."""
+             module_span: Callable[[], Span] | None, sink: Sink) -> TaskCode | None:
+    """`span`: where the reference is written; `module_span`: where the environment's `module`
+    is, for a task without an entrypoint; both computed only for a diagnostic."""
     found = reader.find(spec)
     if isinstance(found, str):
         code = (codes.PATH_ESCAPES if "leaves the project root" in found
@@ -190,7 +193,7 @@ def _resolve(reader: _Reader, spec: str, function: str, task: ResolvedTask, span
         return None
     if function not in module.functions:
         where = task.doc.key_span(task.path) if module_span is not None else span()
-        related = (Related("the module is set here", module_span),) if module_span is not None else ()
+        related = (Related("the module is set here", module_span()),) if module_span is not None else ()
         sink.report(codes.FUNCTION_NOT_FOUND, where,
                     f"{rel} defines no module-level function `{function}`{did_you_mean(function, module.functions)}",
                     related)
