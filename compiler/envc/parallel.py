@@ -14,7 +14,6 @@ import os
 import pickle
 import signal
 import struct
-import traceback
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar, cast
 
@@ -258,6 +257,8 @@ def _spawn(fn: Callable[[Sequence[T]], R], share: Sequence[T]) -> _Child:
         try:
             data = pickle.dumps(("ok", fn(share)), protocol=pickle.HIGHEST_PROTOCOL)
         except BaseException as exc:  # noqa: BLE001 - sent to the parent, which raises it
+            import traceback  # only here: it is not needed before a worker fails
+
             exc.add_note("in a worker process:\n" + traceback.format_exc())
             try:
                 data = pickle.dumps(("err", exc))

@@ -16,6 +16,7 @@ a failed compile writes nothing.
 from __future__ import annotations
 
 import hashlib
+import operator
 import os
 import pickle
 import shutil
@@ -47,6 +48,9 @@ class Emitted(NamedTuple):
     status: str  # same | new | changed
     diff: str | None = None
     stat: tuple[int, int] | None = None  # (size, mtime_ns) of the file once in place, when known
+
+
+_ORDER = operator.attrgetter("order")  # of an Emitted: deploy order
 
 
 class UnitResult(NamedTuple):
@@ -314,7 +318,7 @@ def finish(started: Started, sink: Sink) -> Produced:
         raise
     for r in results:
         sink.items.extend(r.diagnostics)
-    files = sorted((f for r in results for f in r.files), key=lambda f: f.order)
+    files = sorted((f for r in results for f in r.files), key=_ORDER)
     _collisions(files, sink)
     foreign = sorted(f.path for f in files if f.path in disk.foreign)
     if sink.has_errors or foreign:

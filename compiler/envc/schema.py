@@ -164,7 +164,10 @@ def tier_message(key: str, tier: str) -> str:
 
 def _validate(doc: Document, data: Any, pointer: str, prefix: Path, sink: Sink,
               inherited: dict[str, Any] | None = None) -> None:
-    for err in _validator(pointer).iter_errors(_jsonable(data)):
+    validator, value = _validator(pointer), _jsonable(data)
+    if validator.is_valid(value):  # the usual case, and ~3x faster than collecting no errors
+        return
+    for err in validator.iter_errors(value):
         _report(doc, data, err, pointer, prefix, sink, inherited or {})
 
 
