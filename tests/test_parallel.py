@@ -133,6 +133,40 @@ def test_a_worker_failing_after_it_sent_messages_raises_its_error() -> None:
         os.waitpid(-1, os.WNOHANG)
 
 
+def test_take_all_and_send_all_share_a_queue_and_lose_nothing() -> None:
+    """A worker sends each chunk's result as it goes; this process takes the rest of the queue
+    and, between its chunks, what the worker sent: every chunk once, whoever ran it.  (Each
+    side's first chunk waits for the other side's first, so both take part.)"""
+    parallel.reap(wait=True)
+    queue = Queue(200)
+    to_worker, from_parent = os.pipe()[::-1]
+    to_parent, from_worker = os.pipe()[::-1]
+    first = {"worker": True, "parent": True}
+
+    def theirs(i: int) -> bytes:
+        if first.pop("worker", False):
+            assert os.read(from_parent, 1) == b"p"
+            os.write(to_parent, b"w")
+        return f"w{i}".encode()
+
+    def mine(i: int) -> str:
+        if first.pop("parent", False):
+            os.write(to_worker, b"p")
+            assert os.read(from_worker, 1) == b"w"
+        return f"p{i}"
+
+    running = fork_start(lambda _: parallel.send_all(queue, theirs), [()])
+    taken = parallel.take_all(queue, mine, running, bytes.decode)
+    queue.close()
+    assert running.collect() == [None]
+    everything = taken + [m.decode() for m in running.messages()]
+    assert sorted(int(x[1:]) for x in everything) == list(range(200))
+    assert {x[0] for x in everything} == {"p", "w"}
+    for fd in (to_worker, from_parent, to_parent, from_worker):
+        os.close(fd)
+    parallel.reap(wait=True)
+
+
 def test_send_is_for_workers_only() -> None:
     with pytest.raises(RuntimeError, match="forked workers"):
         parallel.send(b"x")

@@ -15,7 +15,7 @@ import pickle
 import signal
 import struct
 from collections.abc import Callable, Sequence
-from typing import Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -147,6 +147,24 @@ def send(data: bytes) -> None:
     if _SEND_FD < 0:
         raise RuntimeError("send() is for forked workers")
     _write(_SEND_FD, _HEAD.pack(_MESSAGE, len(data)) + data)
+
+
+def take_all(queue: Queue, work: Callable[[int], T], running: Running[Any],
+             received: Callable[[bytes], T]) -> list[T]:
+    """This process's side of a queue shared with workers that `send_all`: `work(i)` for each
+    chunk number it takes, and between chunks whatever the workers sent, `received`."""
+    done: list[T] = []
+    while (i := queue.take()) is not None:
+        done.append(work(i))
+        done += map(received, running.messages())
+    return done
+
+
+def send_all(queue: Queue, work: Callable[[int], bytes]) -> None:
+    """A worker's side: `work(i)` for each chunk number it takes, sent as soon as it is made
+    (the parent has little left to wait for once the last chunk is taken)."""
+    for i in iter(queue.take, None):
+        send(work(i))
 
 
 def _write(fd: int, data: bytes) -> None:

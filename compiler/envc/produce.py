@@ -32,7 +32,7 @@ from envc.emit import KUSTOMIZATION, header, is_generated, kustomization
 from envc.lower import Obj
 from envc.lower.build import KIND_ORDER, PARALLEL_MIN_UNITS, Plan, Unit, lower_units, report_collisions, units
 from envc.outdir import TMP_SUFFIX, Drift, unified_diff
-from envc.parallel import Queue, Running, can_fork, chunks, fork_map, fork_start, send, shares, workers
+from envc.parallel import Queue, Running, can_fork, chunks, fork_map, fork_start, send_all, shares, take_all, workers
 from envc.yamlout import Memo, dump
 
 
@@ -237,21 +237,9 @@ Done = tuple[int, list[UnitResult]]  # (chunk number, its units' results)
 Sent = tuple[int, bytes]
 
 
-def _drain(job: Job, queue: Queue, parts: list[Sequence[Unit]], running: Running[list[Sent]]) -> list[Done]:
-    """Take chunks of units from the queue until none is left; between chunks, take in what
-    the workers have sent meanwhile."""
-    done = []
-    while (i := queue.take()) is not None:
-        done.append((i, run_units(job, parts[i])))
-        done += map(pickle.loads, running.messages())
-    return done
-
-
 def _drain_to_send(job: Job, queue: Queue, parts: list[Sequence[Unit]]) -> list[Sent]:
-    """`_drain` in a worker: each chunk's results are sent as soon as they are made, so that
-    the worker has nothing left to do once the last chunk is taken (the parent waits)."""
-    for i in iter(queue.take, None):
-        send(_pickled((i, run_units(job, parts[i]))))
+    """A worker's share: each chunk's results are sent as soon as they are made."""
+    send_all(queue, lambda i: _pickled((i, run_units(job, parts[i]))))
     return []
 
 
@@ -343,7 +331,8 @@ def _join(started: Started) -> list[UnitResult]:
     mine: list[Done] = []
     if started.queue is not None:
         try:
-            mine = _drain(started.job, started.queue, started.parts, started.running)
+            job, parts = started.job, started.parts
+            mine = take_all(started.queue, lambda i: (i, run_units(job, parts[i])), started.running, pickle.loads)
         except BaseException:
             started.running.cancel()
             raise

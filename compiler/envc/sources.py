@@ -19,15 +19,11 @@ import marshal
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from envc.diagnostics import Diagnostic, Sink
 from envc.load import Document, load_documents, read_source
 from envc.project import relpath
 from envc.schema import check_document, check_kind
-
-if TYPE_CHECKING:
-    from envc.parallel import Queue
 
 PARALLEL_MIN_BYTES = 512 * 1024  # below this, forking costs more than it saves
 CHUNK_BYTES = 16 * 1024  # files are handed out in chunks of about this size (one file, typically)
@@ -51,19 +47,17 @@ def load_files(root: Path, files: Sequence[Path], sink: Sink,
         if meanwhile is not None:
             meanwhile()
         return loaded
-    from envc.parallel import Queue, fork_start
+    from envc.parallel import Queue, fork_start, send_all, take_all
 
     parts = _chunks(files, sizes)
     queue = Queue(len(parts))
     try:
-        running = fork_start(lambda _: _send_chunks(root, queue, parts), [()] * (jobs - 1))
+        running = fork_start(lambda _: send_all(queue, lambda i: _packed(_load_chunk(root, i, parts[i]))),
+                             [()] * (jobs - 1))
         try:
             if meanwhile is not None:
                 meanwhile()
-            done: list[Chunk] = []
-            while (i := queue.take()) is not None:
-                done.append(_load_chunk(root, i, parts[i]))
-                done += map(_unpacked, running.messages())  # what the workers sent meanwhile
+            done = take_all(queue, lambda i: _load_chunk(root, i, parts[i]), running, _unpacked)
             running.collect()
         except BaseException:
             running.cancel()
@@ -116,18 +110,15 @@ def load_share(root: Path, files: Sequence[Path], sink: Sink) -> list[Loaded]:
     return out
 
 
-def _send_chunks(root: Path, queue: Queue, parts: list[Sequence[Path]]) -> None:
-    """A worker: load chunks from the queue until none is left, sending each as soon as it is
-    loaded (the parent turns it back into documents between chunks of its own)."""
+def _packed(chunk: Chunk) -> bytes:
+    """A chunk as a worker sends it: its documents as one `marshal` blob, pickled with the
+    chunk number and the diagnostics."""
     import pickle
 
-    from envc.parallel import send
-
-    while (i := queue.take()) is not None:
-        _, loaded, diagnostics = _load_chunk(root, i, parts[i])
-        plain = [(rel, text, [(d.file, d.index, d.data, d.pos, d.tags, d.raw, d.comments, kind) for d, kind in docs])
-                 for rel, text, docs in loaded]
-        send(pickle.dumps((i, marshal.dumps(plain), diagnostics), protocol=pickle.HIGHEST_PROTOCOL))
+    i, loaded, diagnostics = chunk
+    plain = [(rel, text, [(d.file, d.index, d.data, d.pos, d.tags, d.raw, d.comments, kind) for d, kind in docs])
+             for rel, text, docs in loaded]
+    return pickle.dumps((i, marshal.dumps(plain), diagnostics), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _unpacked(message: bytes) -> Chunk:
