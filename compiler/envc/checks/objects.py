@@ -10,7 +10,7 @@ FAIL::   a Deployment whose selector label the pod template sets to another valu
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -118,24 +118,22 @@ def _label_problem(key: Any, value: Any) -> str | None:
     return problem
 
 
-@lru_cache(maxsize=4096)
-def _key_problem(key: str) -> str | None:
-    """Label and annotation keys: a project uses a few dozen, each checked once."""
-    try:
-        check_label_key(key)
-    except ValueError as exc:
-        return str(exc)
-    return None
+def _cached_problem(check: Callable[[str], object], size: int) -> Callable[[str], str | None]:
+    """`check`'s complaint about a text (its ValueError's message), or None; remembered."""
+    @lru_cache(maxsize=size)
+    def problem(text: str) -> str | None:
+        try:
+            check(text)
+        except ValueError as exc:
+            return str(exc)
+        return None
+    return problem
 
 
-@lru_cache(maxsize=16384)
-def _value_problem(value: str) -> str | None:
-    """Label values: the objects of an environment repeat its name in several labels."""
-    try:
-        check_label_value(value)
-    except ValueError as exc:
-        return str(exc)
-    return None
+# Label and annotation keys: a project uses a few dozen, each checked once.
+_key_problem = _cached_problem(check_label_key, 4096)
+# Label values: the objects of an environment repeat its name in several labels.
+_value_problem = _cached_problem(check_label_value, 16384)
 
 
 def _selectors(objs: list[Obj], sink: Sink) -> None:
