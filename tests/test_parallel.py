@@ -170,3 +170,11 @@ def test_take_all_and_send_all_share_a_queue_and_lose_nothing() -> None:
 def test_send_is_for_workers_only() -> None:
     with pytest.raises(RuntimeError, match="forked workers"):
         parallel.send(b"x")
+
+
+def test_without_fork_there_is_one_worker_and_work_stays_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENVC_JOBS", "4")
+    assert parallel.workers() == 4
+    monkeypatch.delattr(os, "fork")
+    assert parallel.workers() == 1
+    assert parallel.fork_map(lambda share: [os.getpid(), *share], [1, 2, 3], 4) == [[os.getpid(), 1, 2, 3]]

@@ -22,6 +22,10 @@ R = TypeVar("R")
 
 
 def workers() -> int:
+    """How many processes may share the work: ENVC_JOBS, else the CPU count (at most 4);
+    1 where this Python cannot fork."""
+    if not hasattr(os, "fork"):
+        return 1
     env = os.environ.get("ENVC_JOBS")
     if env and env.isdigit():
         return max(1, int(env))
@@ -230,10 +234,6 @@ def chunks(items: Sequence[T], most: int = Queue.MAX_CHUNKS) -> list[Sequence[T]
     return out
 
 
-def can_fork() -> bool:
-    return hasattr(os, "fork")
-
-
 def fork_start(fn: Callable[[Sequence[T]], R], parts: Sequence[Sequence[T]]) -> Running[R]:
     """Start one forked worker per share; the caller goes on meanwhile."""
     running: Running[R] = Running([])
@@ -248,7 +248,7 @@ def fork_start(fn: Callable[[Sequence[T]], R], parts: Sequence[Sequence[T]]) -> 
 
 def fork_map(fn: Callable[[Sequence[T]], R], items: Sequence[T], jobs: int) -> list[R]:
     """[fn(share) for each of `jobs` interleaved shares of items], the first in this process."""
-    if jobs <= 1 or not can_fork():
+    if jobs <= 1 or workers() <= 1:
         return [fn(items)]
     first, *rest = shares(items, jobs)
     running = fork_start(fn, rest)

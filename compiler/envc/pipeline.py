@@ -148,9 +148,9 @@ def _rules_aside(project: Project, root: str) -> Running[Sink] | None:
     """The write rules started in a forked process, or None to run them here."""
     if len(project.sources) < RULES_ASIDE_MIN_DOCUMENTS:
         return None
-    from envc.parallel import can_fork, fork_start, workers  # pickle & co.: not for small projects
+    from envc.parallel import fork_start, workers  # pickle & co.: not for small projects
 
-    if workers() <= 1 or not can_fork():
+    if workers() <= 1:
         return None
 
     def rules(_: object) -> Sink:

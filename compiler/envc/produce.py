@@ -32,7 +32,7 @@ from envc.emit import KUSTOMIZATION, header, is_generated, kustomization
 from envc.lower import Obj
 from envc.lower.build import KIND_ORDER, PARALLEL_MIN_UNITS, Plan, Unit, lower_units, report_collisions, units
 from envc.outdir import TMP_SUFFIX, Drift, unified_diff
-from envc.parallel import Queue, Running, can_fork, chunks, fork_map, fork_start, send_all, shares, take_all, workers
+from envc.parallel import Queue, Running, chunks, fork_map, fork_start, send_all, shares, take_all, workers
 from envc.yamlout import Memo, dump
 
 
@@ -265,7 +265,7 @@ def start(plan: Plan, out: Path, mode: str, cache: Cache,
     job = Job(plan, out, mode, staging, disk, cache, validate=validate)
     todo = units(plan)
     jobs = workers() if len(todo) >= PARALLEL_MIN_UNITS else 1
-    if not (ahead and jobs > 1 and can_fork()):
+    if not (ahead and jobs > 1):
         return Started(job, todo, jobs, None)
     if mode == "check":  # fixed shares: which diffs a worker writes (the first 3 of its share) must not vary
         fixed = shares(todo, jobs)

@@ -39,9 +39,9 @@ def load_files(root: Path, files: Sequence[Path], sink: Sink,
     sizes = _sizes(files)
     jobs = 1
     if len(files) >= 2 and sum(sizes) >= PARALLEL_MIN_BYTES:
-        from envc.parallel import can_fork, workers  # pickle & co.: not for small projects
+        from envc.parallel import workers  # pickle & co.: not for small projects
 
-        jobs = workers() if can_fork() else 1
+        jobs = workers()
     if jobs <= 1:
         loaded = load_share(root, files, sink)
         if meanwhile is not None:

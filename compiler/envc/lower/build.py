@@ -167,10 +167,10 @@ def check(resolved: Resolved, code: Mapping[str, TaskCode], sink: Sink, validate
     todo = units(p)
     checked: list[Checked] | None = None
     if len(todo) >= PARALLEL_MIN_UNITS:
-        from envc.parallel import can_fork, fork_map, workers  # pickle & co.: not for small projects
+        from envc.parallel import fork_map, workers  # pickle & co.: not for small projects
 
         jobs = workers()
-        if jobs > 1 and can_fork():
+        if jobs > 1:
             parts = fork_map(lambda share: [_check_unit(p, u, validate) for u in share], todo, jobs)
             checked = [parts[i % jobs][i // jobs] for i in range(len(todo))]  # fork_map's shares interleave
     if checked is None:
