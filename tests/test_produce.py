@@ -131,6 +131,21 @@ def test_parallel_and_serial_give_the_same_bytes(project: Path, monkeypatch: pyt
     assert [v["units"].keys() for k, v in par.items() if k not in cache][0] == units.keys()
 
 
+def test_parallel_check_reports_the_drift_one_process_reports(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--check` on the workers (fixed shares, results sent back as messages): the same stale
+    files, diffs and exit code as in one process."""
+    monkeypatch.setattr("envc.produce.PARALLEL_MIN_UNITS", 1)
+    compile_(project)
+    files = sorted(p for p in (project / "manifests").rglob("*.yaml") if p.name != "kustomization.yaml")
+    for f in (files[0], files[-1]):
+        f.write_text(f.read_text().replace("managed-by: envc", "managed-by: hand"))
+    monkeypatch.setenv("ENVC_JOBS", "1")
+    serial = compile_(project, "--check")
+    monkeypatch.setenv("ENVC_JOBS", "2")
+    assert compile_(project, "--check") == serial
+    assert serial[0] == 1 and serial[1].count("stale: ") == 2, serial[1]
+
+
 def test_error_in_one_worker_writes_nothing(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A lowering error found by a forked worker still aborts the whole write."""
     monkeypatch.setattr("envc.produce.PARALLEL_MIN_UNITS", 1)

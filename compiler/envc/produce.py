@@ -32,7 +32,7 @@ from envc.emit import KUSTOMIZATION, header, is_generated, kustomization
 from envc.lower import Obj
 from envc.lower.build import KIND_ORDER, PARALLEL_MIN_UNITS, Plan, Unit, lower_units, report_collisions, units
 from envc.outdir import TMP_SUFFIX, Drift, unified_diff
-from envc.parallel import Queue, Running, chunks, fork_map, fork_start, send_all, shares, take_all, workers
+from envc.parallel import Queue, Running, chunks, fork_map, fork_start, send, send_all, shares, take_all, workers
 from envc.yamlout import Memo, dump
 
 
@@ -226,25 +226,16 @@ class Started:
     job: Job
     todo: list[Unit]
     jobs: int
-    running: Running[list[Sent]] | None  # None: the units run in `finish`
+    running: Running[None] | None  # None: the units run in `finish`
     queue: Queue | None = None  # the chunks of units not taken yet (with `running`)
     parts: list[Sequence[Unit]] = field(default_factory=list)  # the chunks
 
 
-Done = tuple[int, list[UnitResult]]  # (chunk number, its units' results)
-# What a worker returns: (chunk number, its units' results pickled) per share in check mode;
-# in write mode nothing: it `send`s each chunk's pickled (chunk number, results) as it goes.
-Sent = tuple[int, bytes]
+Done = tuple[int, list[UnitResult]]  # (chunk number, its units' results): what a worker sends, pickled
 
 
-def _drain_to_send(job: Job, queue: Queue, parts: list[Sequence[Unit]]) -> list[Sent]:
-    """A worker's share: each chunk's results are sent as soon as they are made."""
-    send_all(queue, lambda i: _pickled((i, run_units(job, parts[i]))))
-    return []
-
-
-def _pickled(results: object) -> bytes:
-    return pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL)
+def _pickled(done: Done) -> bytes:
+    return pickle.dumps(done, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def start(plan: Plan, out: Path, mode: str, cache: Cache,
@@ -269,12 +260,13 @@ def start(plan: Plan, out: Path, mode: str, cache: Cache,
         return Started(job, todo, jobs, None)
     if mode == "check":  # fixed shares: which diffs a worker writes (the first 3 of its share) must not vary
         fixed = shares(todo, jobs)
-        return Started(job, todo, jobs, fork_start(lambda share: [(0, _pickled(run_units(job, share)))], fixed),
+        return Started(job, todo, jobs, fork_start(lambda share: send(_pickled((0, run_units(job, share)))), fixed),
                        None, fixed)
     parts = chunks(todo)
     queue = Queue(len(parts))
     try:
-        running = fork_start(lambda _: _drain_to_send(job, queue, parts), [()] * (jobs - 1))
+        running = fork_start(lambda _: send_all(queue, lambda i: _pickled((i, run_units(job, parts[i])))),
+                             [()] * (jobs - 1))
     except BaseException:
         queue.close()
         raise
@@ -338,8 +330,8 @@ def _join(started: Started) -> list[UnitResult]:
             raise
         finally:
             started.queue.close()
-    done = mine + [(i, pickle.loads(blob)) for part in started.running.collect() for i, blob in part]
-    done += map(pickle.loads, started.running.messages())
+    started.running.collect()
+    done = mine + [pickle.loads(m) for m in started.running.messages()]  # in share order, chunk by chunk
     return [r for _, results in sorted(done, key=lambda d: d[0]) for r in results]
 
 
